@@ -1,0 +1,316 @@
+"""The client's exception hierarchy, with aiohttp's names, bases and attributes."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import TYPE_CHECKING, Any
+
+from multidict import MultiMapping
+
+if TYPE_CHECKING:
+    from .client_reqrep import ClientResponse, ConnectionKey, Fingerprint, RequestInfo
+
+__all__ = (
+    "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientConnectorCertificateError",
+    "ClientConnectorDNSError",
+    "ClientConnectorError",
+    "ClientConnectorSSLError",
+    "ClientError",
+    "ClientHttpProxyError",
+    "ClientOSError",
+    "ClientPayloadError",
+    "ClientProxyConnectionError",
+    "ClientResponseError",
+    "ClientSSLError",
+    "ConnectionTimeoutError",
+    "ContentTypeError",
+    "InvalidURL",
+    "InvalidUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlClientError",
+    "NonHttpUrlRedirectClientError",
+    "RedirectClientError",
+    "ServerConnectionError",
+    "ServerDisconnectedError",
+    "ServerFingerprintMismatch",
+    "ServerTimeoutError",
+    "SocketTimeoutError",
+    "TooManyRedirects",
+    "UploadAbortedError",
+    "WSMessageTypeError",
+    "WSServerHandshakeError",
+)
+
+
+class ClientError(Exception):
+    """Base class for every client error."""
+
+
+class ClientResponseError(ClientError):
+    """The response was received but is unacceptable (status, content type, malformed head)."""
+
+    def __init__(
+        self,
+        request_info: RequestInfo | None,
+        history: tuple[ClientResponse, ...],
+        *,
+        status: int | None = None,
+        message: str = "",
+        headers: MultiMapping[str] | None = None,
+    ) -> None:
+        self.request_info = request_info
+        self.status = 0 if status is None else status
+        self.message = message
+        self.headers = headers
+        self.history = history
+        super().__init__(request_info)
+
+    def __str__(self) -> str:
+        url = self.request_info.real_url if self.request_info is not None else None
+        return f"{self.status}, message={self.message!r}, url={str(url)!r}"
+
+    def __repr__(self) -> str:
+        args = f"{self.request_info!r}, {self.history!r}"
+        if self.status != 0:
+            args += f", status={self.status!r}"
+        if self.message != "":
+            args += f", message={self.message!r}"
+        if self.headers is not None:
+            args += f", headers={self.headers!r}"
+        return f"{type(self).__name__}({args})"
+
+    @property
+    def code(self) -> int:
+        return self.status
+
+
+class ContentTypeError(ClientResponseError):
+    """``resp.json()`` found a content type it was not told to accept."""
+
+
+class WSServerHandshakeError(ClientResponseError):
+    """The websocket handshake failed; ``status`` is the server's answer."""
+
+
+class ClientHttpProxyError(ClientResponseError):
+    """The proxy answered a CONNECT with an error status."""
+
+
+class TooManyRedirects(ClientResponseError):
+    """More redirects than ``max_redirects``; ``history`` holds them."""
+
+
+class ClientConnectionError(ClientError):
+    """Base class for errors on the connection itself."""
+
+
+class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
+    """The connection was reset while writing."""
+
+
+class ClientOSError(ClientConnectionError, OSError):
+    """An OSError on the socket."""
+
+
+class ClientConnectorError(ClientOSError):
+    """Connecting to ``host:port`` failed; carries the underlying OSError."""
+
+    def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._conn_key = connection_key
+        self._os_error = os_error
+        super().__init__(os_error.errno, os_error.strerror)
+        self.args = (connection_key, os_error)
+
+    @property
+    def os_error(self) -> OSError:
+        return self._os_error
+
+    @property
+    def host(self) -> str:
+        return self._conn_key.host
+
+    @property
+    def port(self) -> int | None:
+        return self._conn_key.port
+
+    @property
+    def ssl(self) -> ssl.SSLContext | bool | Fingerprint:
+        return self._conn_key.ssl
+
+    def __str__(self) -> str:
+        ssl_text = "default" if self.ssl is True else self.ssl
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{ssl_text} "
+            f"[{self.strerror or self._os_error}]"
+        )
+
+    __reduce__ = BaseException.__reduce__
+
+
+class ClientConnectorDNSError(ClientConnectorError):
+    """The host name could not be resolved."""
+
+
+class ClientProxyConnectionError(ClientConnectorError):
+    """Connecting to the proxy failed."""
+
+
+class UnixClientConnectorError(ClientConnectorError):
+    """Connecting to a unix socket path failed."""
+
+    def __init__(self, path: str, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._path = path
+        super().__init__(connection_key, os_error)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def __str__(self) -> str:
+        return f"Cannot connect to unix socket {self.path} [{self.strerror or self._os_error}]"
+
+
+class ServerConnectionError(ClientConnectionError):
+    """The server misbehaved on an established connection."""
+
+
+class ServerDisconnectedError(ServerConnectionError):
+    """The server closed the connection before the response was complete."""
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is None:
+            message = "Server disconnected"
+        self.args = (message,)
+        self.message = message
+
+
+class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
+    """A timeout expired while talking to the server."""
+
+
+class ConnectionTimeoutError(ServerTimeoutError):
+    """Connecting (or waiting for a pool slot) took longer than the timeout."""
+
+
+class SocketTimeoutError(ServerTimeoutError):
+    """No data arrived for ``sock_read`` seconds."""
+
+
+class ServerFingerprintMismatch(ServerConnectionError):
+    """The server certificate did not match the pinned fingerprint."""
+
+    def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
+        self.expected = expected
+        self.got = got
+        self.host = host
+        self.port = port
+        self.args = (expected, got, host, port)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} expected={self.expected!r} got={self.got!r} "
+            f"host={self.host!r} port={self.port!r}>"
+        )
+
+
+class ClientPayloadError(ClientError):
+    """The response body was truncated or malformed."""
+
+
+class InvalidURL(ClientError, ValueError):
+    """The URL cannot be requested; ``url`` is the offending value."""
+
+    def __init__(self, url: Any, description: str | None = None) -> None:
+        self._url = url
+        self._description = description
+        if description:
+            super().__init__(url, description)
+        else:
+            super().__init__(url)
+
+    @property
+    def url(self) -> Any:
+        return self._url
+
+    @property
+    def description(self) -> str | None:
+        return self._description
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self}>"
+
+    def __str__(self) -> str:
+        if self._description:
+            return f"{self._url} - {self._description}"
+        return str(self._url)
+
+
+class InvalidUrlClientError(InvalidURL):
+    """The requested URL is malformed."""
+
+
+class RedirectClientError(ClientError):
+    """A redirect could not be followed."""
+
+
+class NonHttpUrlClientError(ClientError):
+    """The requested URL has a scheme other than http(s)."""
+
+
+class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
+    """A redirect pointed at a malformed URL."""
+
+
+class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
+    """A redirect pointed at a scheme other than http(s)."""
+
+
+class ClientSSLError(ClientConnectorError):
+    """TLS failed while connecting."""
+
+
+class ClientConnectorSSLError(ClientSSLError, ssl.SSLError):
+    """The TLS handshake failed."""
+
+
+class ClientConnectorCertificateError(ClientSSLError, ssl.SSLCertVerificationError):
+    """The server certificate could not be verified."""
+
+    def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
+        self._conn_key = connection_key
+        self._certificate_error = certificate_error
+        self.args = (connection_key, certificate_error)
+
+    @property
+    def certificate_error(self) -> Exception:
+        return self._certificate_error
+
+    @property
+    def host(self) -> str:
+        return self._conn_key.host
+
+    @property
+    def port(self) -> int | None:
+        return self._conn_key.port
+
+    @property
+    def ssl(self) -> bool:
+        return self._conn_key.is_ssl
+
+    def __str__(self) -> str:
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{self.ssl} "
+            f"[{type(self._certificate_error).__name__}: {self._certificate_error.args}]"
+        )
+
+
+class WSMessageTypeError(TypeError):
+    """A websocket message was not of the type the receive_* call expected."""
+
+
+class UploadAbortedError(ClientError):
+    """The request body upload was aborted."""
+

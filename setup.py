@@ -1,0 +1,53 @@
+"""Build script: cythonizes the accelerated twins unless AIOHTTP_CLONE_NO_EXTENSIONS is set.
+
+A machine without a C compiler still gets a working (pure-Python) install: a failed
+extension build is reported and skipped rather than aborting the installation.
+"""
+
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+NO_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLONE_NO_EXTENSIONS"))
+if sys.implementation.name != "cpython":
+    NO_EXTENSIONS = True
+
+EXTENSION_MODULES = ["_http_parser", "_websocket_mask"]
+
+
+class OptionalBuildExt(build_ext):
+    """Falls back to the pure-Python twins when the compiler is missing or fails."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - any build failure means "no speedups"
+            print(f"WARNING: C extensions not built ({exc}); using pure Python", file=sys.stderr)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            print(f"WARNING: {ext.name} not built ({exc}); using pure Python", file=sys.stderr)
+
+
+def extensions() -> list[Extension]:
+    if NO_EXTENSIONS:
+        return []
+    from Cython.Build import cythonize
+
+    sources = [
+        Extension(f"aiohttp_clone.{name}", [f"aiohttp_clone/{name}.pyx"], extra_compile_args=["-O3"])
+        for name in EXTENSION_MODULES
+        if os.path.exists(f"aiohttp_clone/{name}.pyx")
+    ]
+    return cythonize(
+        sources,
+        language_level=3,
+        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
+    )
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
