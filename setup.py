@@ -23,13 +23,13 @@ class OptionalBuildExt(build_ext):
     def run(self) -> None:
         try:
             super().run()
-        except Exception as exc:  # noqa: BLE001 - any build failure means "no speedups"
+        except Exception as exc:
             print(f"WARNING: C extensions not built ({exc}); using pure Python", file=sys.stderr)
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             print(f"WARNING: {ext.name} not built ({exc}); using pure Python", file=sys.stderr)
 
 
@@ -39,7 +39,9 @@ def extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     sources = [
-        Extension(f"aiohttp_clone.{name}", [f"aiohttp_clone/{name}.pyx"], extra_compile_args=["-O3"])
+        Extension(
+            f"aiohttp_clone.{name}", [f"aiohttp_clone/{name}.pyx"], extra_compile_args=["-O3"]
+        )
         for name in EXTENSION_MODULES
         if os.path.exists(f"aiohttp_clone/{name}.pyx")
     ]

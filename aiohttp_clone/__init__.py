@@ -1,16 +1,113 @@
-"""aiohttp_clone: a Cython-accelerated asyncio HTTP client with aiohttp's client API."""
+"""aiohttp_clone: a Cython-accelerated asyncio HTTP client with aiohttp's client API.
 
-from .client_exceptions import *  # noqa: F403
-from .client_exceptions import __all__ as _exceptions_all
-from .http_message import HttpVersion, HttpVersion10, HttpVersion11
-from .http_parser import USING_C_EXTENSIONS
+``import aiohttp_clone as aiohttp`` and use it as aiohttp's client documentation shows.
+``USING_C_EXTENSIONS`` says whether the compiled twins are active.
+"""
 
 __version__ = "0.1.0"
+
+from . import hdrs
+from .client import (
+    ClientHandlerType,
+    ClientMiddlewareType,
+    ClientSession,
+    ClientTimeout,
+    request,
+)
+from .client_exceptions import *  # noqa: F403
+from .client_exceptions import __all__ as _exceptions_all
+from .client_reqrep import ClientRequest, ClientResponse, RequestInfo
+from .client_ws import ClientWebSocketResponse, ClientWSTimeout
+from .compression import set_zlib_backend
+from .connector import (
+    AddrInfoType,
+    BaseConnector,
+    NamedPipeConnector,
+    SocketFactoryType,
+    TCPConnector,
+    UnixConnector,
+)
+from .connector_tls import Fingerprint
+from .cookiejar import CookieJar, DummyCookieJar
+from .formdata import FormData
+from .helpers import BasicAuth, ChainMapProxy, ETag, encode_basic_auth
+from .http_message import HttpVersion, HttpVersion10, HttpVersion11
+from .http_parser import USING_C_EXTENSIONS
+from .multipart import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    BodyPartReader,
+    MultipartReader,
+    MultipartWriter,
+    content_disposition_filename,
+    parse_content_disposition,
+)
+from .payload import (
+    PAYLOAD_REGISTRY,
+    AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
+    BytesPayload,
+    IOBasePayload,
+    JsonPayload,
+    Payload,
+    StringIOPayload,
+    StringPayload,
+    TextIOPayload,
+    get_payload,
+    payload_type,
+)
+from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
+from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, FlowControlDataQueue, StreamReader
+from .tracing import (
+    TraceConfig,
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+)
+from .websocket_codec import WebSocketError, WSCloseCode, WSMessage, WSMsgType
 
 __all__ = (
     *_exceptions_all,
     "USING_C_EXTENSIONS",
-    "HttpVersion",
-    "HttpVersion10",
-    "HttpVersion11",
+    "hdrs",
+    "ClientHandlerType", "ClientMiddlewareType", "ClientSession", "ClientTimeout", "request",
+    "ClientRequest", "ClientResponse", "RequestInfo", "Fingerprint",
+    "ClientWebSocketResponse", "ClientWSTimeout",
+    "WebSocketError", "WSCloseCode", "WSMessage", "WSMsgType",
+    "set_zlib_backend",
+    "AddrInfoType", "BaseConnector", "NamedPipeConnector", "SocketFactoryType",
+    "TCPConnector", "UnixConnector",
+    "CookieJar", "DummyCookieJar",
+    "FormData",
+    "BasicAuth", "ChainMapProxy", "ETag", "encode_basic_auth",
+    "HttpVersion", "HttpVersion10", "HttpVersion11",
+    "BadContentDispositionHeader", "BadContentDispositionParam", "BodyPartReader",
+    "MultipartReader", "MultipartWriter", "content_disposition_filename",
+    "parse_content_disposition",
+    "PAYLOAD_REGISTRY", "AsyncIterablePayload", "BufferedReaderPayload", "BytesIOPayload",
+    "BytesPayload", "IOBasePayload", "JsonPayload", "Payload", "StringIOPayload",
+    "StringPayload", "TextIOPayload", "get_payload", "payload_type",
+    "AsyncResolver", "DefaultResolver", "ThreadedResolver",
+    "EMPTY_PAYLOAD", "DataQueue", "EofStream", "FlowControlDataQueue", "StreamReader",
+    "TraceConfig", "TraceConnectionCreateEndParams", "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams", "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams", "TraceDnsCacheHitParams", "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams", "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams", "TraceRequestEndParams", "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams", "TraceRequestRedirectParams", "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
 )

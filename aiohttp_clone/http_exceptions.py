@@ -14,6 +14,8 @@ class HttpProcessingError(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
+        # Set by feed_data: the events completed in that call before the error.
+        self.events: list[object] = []
 
     def __str__(self) -> str:
         return f"{self.code}, message: {self.message!r}"

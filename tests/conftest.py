@@ -1,10 +1,31 @@
 """Shared fixtures. ``AIOHTTP_CLONE_REQUIRE_EXTENSIONS=1`` makes the run fail unless C is active."""
 
 import os
+import shutil
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
+from yarl import URL
 
 import aiohttp_clone
+from tests import asgi_app
+from tests.proxy import RecordingProxy
+from tests.servers import (
+    HOST,
+    ProxyProcess,
+    RawHandler,
+    RawServer,
+    ServerInfo,
+    TLSCerts,
+    UvicornThread,
+    WebSocketThread,
+    make_tls_certs,
+    short_uds_path,
+    start_pproxy,
+    start_uvicorn_tcp,
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -15,3 +36,108 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     kind = "C extensions" if aiohttp_clone.USING_C_EXTENSIONS else "pure Python"
     return f"aiohttp_clone implementation: {kind}"
+
+
+# ------------------------------------------------------------------------------- real peers
+# See tests/servers.py (helpers), tests/asgi_app.py (routes) and tests/proxy.py.
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[ServerInfo]:
+    """uvicorn (h11) serving tests/asgi_app.py on http://127.0.0.1:PORT for the whole session."""
+    server = start_uvicorn_tcp(asgi_app.app)
+    try:
+        port = server.port
+        yield ServerInfo(URL.build(scheme="http", host=HOST, port=port), HOST, port)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_certs(tmp_path_factory: pytest.TempPathFactory) -> TLSCerts:
+    """A trustme CA and a server certificate for 127.0.0.1, ::1 and localhost (files on disk)."""
+    return make_tls_certs(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def https_server(tls_certs: TLSCerts) -> Iterator[ServerInfo]:
+    """The same app over TLS: https://127.0.0.1:PORT, certificate signed by ``tls_certs.ca``."""
+    server = start_uvicorn_tcp(asgi_app.app, ssl_files=(tls_certs.cert_file, tls_certs.key_file))
+    try:
+        port = server.port
+        yield ServerInfo(URL.build(scheme="https", host=HOST, port=port), HOST, port)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client_ssl_ctx(tls_certs: TLSCerts) -> ssl.SSLContext:
+    """A client SSLContext (hostname checks on) that trusts only the test CA."""
+    return tls_certs.client_context()
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
+    """Factory: ``srv = await raw_server(handler)``; handler(reader, writer) per connection.
+
+    ``srv.url``/``srv.port``/``srv.make_url(path)``; ``srv.requests`` (raw heads read through
+    ``read_request_head``), ``srv.bodies``, ``srv.connections``, ``srv.errors``. Every server and
+    connection task is closed and awaited when the test ends.
+    """
+    servers: list[RawServer] = []
+
+    async def factory(handler: RawHandler) -> RawServer:
+        server = await RawServer(handler).start()
+        servers.append(server)
+        return server
+
+    try:
+        yield factory
+    finally:
+        for server in servers:
+            await server.close()
+
+
+@pytest.fixture
+def unix_server(tmp_path: Path) -> Iterator[str]:
+    """The app served by uvicorn on a unix socket; yields the socket's path (a str)."""
+    path, tmp_dir = short_uds_path(tmp_path)
+    server = UvicornThread(asgi_app.app, uds=path)
+    server.start()
+    try:
+        yield path
+    finally:
+        server.stop()
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def proxy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
+    """pproxy (a real HTTP forward proxy, CONNECT and absolute-form) in a subprocess."""
+    proxy = start_pproxy(tmp_path_factory.mktemp("pproxy"))
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+async def recording_proxy() -> AsyncIterator[RecordingProxy]:
+    """tests/proxy.py's proxy, in the test's loop.
+
+    Set ``.auth = (login, password)`` to make it demand Proxy-Authorization.
+    """
+    async with RecordingProxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def websocket_server() -> Iterator[WebSocketThread]:
+    """websockets on ws://127.0.0.1:PORT: /echo, /close/{code}, /subprotocol, /headers."""
+    server = WebSocketThread()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

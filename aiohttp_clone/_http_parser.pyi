@@ -1,0 +1,19 @@
+"""Stub for the C twin of the response parser; same interface as ``_http_parser_py``."""
+
+class HttpResponseParser:
+    """Parses a stream of HTTP/1.1 responses into heads, body bytes and END_OF_MESSAGE."""
+
+    def __init__(
+        self,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_until_eof: bool = True,
+    ) -> None: ...
+    @property
+    def upgraded(self) -> bool: ...
+    @property
+    def tail(self) -> bytes: ...
+    def set_request_method(self, method: str) -> None: ...
+    def feed_data(self, data: bytes | bytearray | memoryview) -> list[object]: ...
+    def feed_eof(self) -> list[object]: ...

@@ -1,0 +1,355 @@
+"""The connection's asyncio protocol: bytes in, through the parser, into the current response.
+
+One ``ResponseHandler`` lives as long as its TCP (or unix, or TLS) connection and serves the
+requests sent over it one after another. The per-request work here is kept to a minimum: one
+parser call per network read, one loop over the events it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .client_exceptions import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientResponseError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from .compression import decoder_for
+from .http_exceptions import HttpProcessingError
+from .http_message import END_OF_MESSAGE, RawResponseMessage
+from .http_parser import HttpResponseParser
+from .streams import StreamReader
+
+__all__ = ("ResponseHandler",)
+
+HeadResult = tuple[RawResponseMessage, StreamReader]
+
+
+class ResponseHandler(asyncio.Protocol):
+    """Parses what the server sends and hands it to the response being read."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._parser: HttpResponseParser | None = None
+        self._head_waiter: asyncio.Future[HeadResult] | None = None
+        self._continue_waiter: asyncio.Future[None] | None = None
+        self._payload: StreamReader | None = None
+        self._decoder: Any = None
+        self._read_bufsize = 2**18
+        self._auto_decompress = True
+        self._skip_interim_end = False
+        self._reading_paused = False
+        self._writing_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._exception: BaseException | None = None
+        self._on_message_complete: Callable[[], None] | None = None
+        self._read_timeout: float | None = None
+        self._read_timer: asyncio.TimerHandle | None = None
+        self._last_read = 0.0
+        self._upgrade_sink: Callable[[bytes], None] | None = None
+        self.should_close = False
+        self.responses_read = 0
+        self.message_in_progress = False
+        self.upgraded = False
+        self.closed: asyncio.Future[None] = loop.create_future()
+
+    # -- connection lifecycle -------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.transport = None
+        self.should_close = True
+        self._cancel_read_timer()
+        if self.message_in_progress:
+            self._finish_on_eof(exc)
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_exception(ClientConnectionResetError("Connection lost"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def eof_received(self) -> bool:
+        return False  # let the transport close; connection_lost does the bookkeeping
+
+    def is_connected(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def close(self) -> None:
+        self.should_close = True
+        transport = self.transport
+        if transport is not None:
+            transport.close()
+            self.transport = None
+
+    # -- request side ---------------------------------------------------------------------
+
+    def start_response(
+        self,
+        method: str,
+        *,
+        read_until_eof: bool,
+        auto_decompress: bool,
+        read_bufsize: int,
+        read_timeout: float | None,
+        max_line_size: int,
+        max_field_size: int,
+        max_headers: int,
+        expect_continue: bool = False,
+    ) -> None:
+        """Prepare for the response to a request about to be sent."""
+        parser = self._parser
+        if parser is None:
+            parser = self._parser = HttpResponseParser(
+                max_line_size=max_line_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+                read_until_eof=read_until_eof,
+            )
+        parser.set_request_method(method)
+        self._head_waiter = self._loop.create_future()
+        self._continue_waiter = self._loop.create_future() if expect_continue else None
+        self._auto_decompress = auto_decompress
+        self._read_bufsize = read_bufsize
+        self.message_in_progress = True
+        if read_timeout is not None:
+            self._read_timeout = read_timeout
+            self._last_read = self._loop.time()
+            self._read_timer = self._loop.call_at(
+                self._last_read + read_timeout, self._check_read_timeout
+            )
+
+    def reset_parser(self) -> None:
+        """Forget the parser state; used after a CONNECT tunnel switches to TLS."""
+        self._parser = None
+        self.upgraded = False
+
+    async def read_head(self) -> HeadResult:
+        """Wait for the head of the response; the body follows in the returned reader."""
+        assert self._head_waiter is not None
+        try:
+            return await self._head_waiter
+        finally:
+            self._head_waiter = None
+
+    async def wait_for_continue(self) -> None:
+        """Wait for ``100 Continue`` (or the final response, which also releases the body)."""
+        if self._continue_waiter is not None:
+            await asyncio.shield(self._continue_waiter)
+
+    def set_message_complete_callback(self, callback: Callable[[], None] | None) -> None:
+        self._on_message_complete = callback
+
+    def set_upgrade_sink(self, sink: Callable[[bytes], None]) -> bytes:
+        """Route all further bytes to ``sink``; returns what arrived after the 101 head."""
+        self._upgrade_sink = sink
+        return self._parser.tail if self._parser is not None else b""
+
+    # -- flow control ---------------------------------------------------------------------
+
+    def pause_reading(self) -> None:
+        if not self._reading_paused and self.transport is not None:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._reading_paused and self.transport is not None:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _drain_helper(self) -> None:
+        if self.transport is None:
+            raise ClientConnectionResetError("Connection lost")
+        if not self._writing_paused:
+            return
+        waiter = self._drain_waiter
+        if waiter is None or waiter.done():
+            waiter = self._drain_waiter = self._loop.create_future()
+        await asyncio.shield(waiter)
+
+    # -- incoming bytes -------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self._upgrade_sink is not None:
+            self._upgrade_sink(data)
+            return
+        if self._read_timer is not None:
+            self._last_read = self._loop.time()
+        parser = self._parser
+        if parser is None:
+            # Bytes nobody asked for: a smuggled or stray response. Never reuse this socket.
+            self._fail(ClientResponseError(None, (), message="Data received with no request"))
+            return
+        try:
+            events = parser.feed_data(data)
+        except HttpProcessingError as exc:
+            self._dispatch(exc.events)  # a head that arrived before the error is still delivered
+            self._fail_parse(exc)
+            return
+        self._dispatch(events)
+        if parser.upgraded:
+            self.upgraded = True
+
+    def _dispatch(self, events: list[object]) -> None:
+        for event in events:
+            if event.__class__ is bytes:
+                self._feed_body(event)  # type: ignore[arg-type]
+            elif event is END_OF_MESSAGE:
+                self._end_message()
+            else:
+                self._on_head(event)  # type: ignore[arg-type]
+
+    def _on_head(self, message: RawResponseMessage) -> None:
+        if 100 <= message.code < 200 and not message.upgrade:
+            self._skip_interim_end = True
+            waiter = self._continue_waiter
+            if message.code == 100 and waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            return
+        if self._continue_waiter is not None and not self._continue_waiter.done():
+            self._continue_waiter.set_result(None)
+        self.should_close = message.should_close
+        payload = StreamReader(self, self._read_bufsize, loop=self._loop)
+        self._payload = payload
+        encoding = message.headers.get("Content-Encoding") if self._auto_decompress else None
+        self._decoder = decoder_for(encoding) if encoding else None
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result((message, payload))
+        else:
+            self._fail(ClientResponseError(None, (), message="Response to no request"))
+
+    def _feed_body(self, data: bytes) -> None:
+        payload = self._payload
+        if payload is None:
+            return
+        decoder = self._decoder
+        if decoder is None:
+            payload.feed_data(data)
+            return
+        try:
+            for piece in decoder.decompress_iter(data):
+                payload.feed_data(piece)
+        except ClientPayloadError as exc:
+            self._fail(exc)
+
+    def _end_message(self) -> None:
+        if self._skip_interim_end:
+            self._skip_interim_end = False
+            return
+        payload = self._payload
+        if payload is None:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            try:
+                tail = decoder.flush()
+            except ClientPayloadError as exc:
+                self._fail(exc)
+                return
+            if tail:
+                payload.feed_data(tail)
+        self._payload = None
+        self._decoder = None
+        self.message_in_progress = False
+        self.responses_read += 1
+        self._cancel_read_timer()
+        if self.upgraded or (self._parser is not None and self._parser.upgraded):
+            self.should_close = True
+        payload.feed_eof()
+        callback = self._on_message_complete
+        if callback is not None:
+            self._on_message_complete = None
+            callback()
+
+    def _finish_on_eof(self, exc: BaseException | None) -> None:
+        """The peer closed: end a close-delimited body, or report what was cut short."""
+        parser = self._parser
+        try:
+            events = parser.feed_eof() if parser is not None else []
+        except HttpProcessingError as parse_error:
+            if self._payload is not None:
+                self._fail(
+                    ClientPayloadError(f"Response payload is not completed: {parse_error!r}")
+                )
+            else:
+                self._fail(self._disconnected(exc))
+            return
+        if END_OF_MESSAGE in events and self._payload is not None:
+            self._end_message()
+            return
+        self._fail(self._disconnected(exc))
+
+    @staticmethod
+    def _disconnected(exc: BaseException | None) -> BaseException:
+        if exc is None:
+            return ServerDisconnectedError()
+        if isinstance(exc, OSError):
+            return ClientOSError(*exc.args)
+        return ServerDisconnectedError(str(exc))
+
+    # -- failures and timeouts ------------------------------------------------------------
+
+    def _fail_parse(self, exc: HttpProcessingError) -> None:
+        if self._payload is not None:
+            self._fail(ClientPayloadError(f"Response payload is not completed: {exc!r}"))
+        else:
+            self._fail(ClientResponseError(None, (), status=exc.code, message=exc.message))
+
+    def _fail(self, exc: BaseException) -> None:
+        """Deliver ``exc`` to whoever waits and drop the connection: it is not reusable."""
+        self._exception = exc
+        self.message_in_progress = False
+        self._cancel_read_timer()
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        if self._continue_waiter is not None and not self._continue_waiter.done():
+            self._continue_waiter.set_result(None)
+        payload = self._payload
+        if payload is not None:
+            self._payload = None
+            payload.set_exception(exc)
+        self._parser = None
+        self._on_message_complete = None
+        self.close()
+
+    def set_exception(self, exc: BaseException) -> None:
+        """Abort the response in progress (timeouts, cancellation)."""
+        self._fail(exc)
+
+    def _check_read_timeout(self) -> None:
+        timeout = self._read_timeout
+        if timeout is None or not self.message_in_progress:
+            self._read_timer = None
+            return
+        now = self._loop.time()
+        deadline = self._last_read + timeout
+        if self._reading_paused or now < deadline:
+            # A paused reader is the user being slow, not the server.
+            next_check = now + timeout if self._reading_paused else deadline
+            self._read_timer = self._loop.call_at(next_check, self._check_read_timeout)
+            return
+        self._read_timer = None
+        self._fail(SocketTimeoutError(f"Timeout on reading data from socket ({timeout} s)"))
+
+    def _cancel_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+        self._read_timeout = None

@@ -1,0 +1,687 @@
+"""What goes out (``ClientRequest``) and what comes back (``ClientResponse``).
+
+A request is built once per hop by the session, serialized into one head, and written with
+its body in as few transport writes as possible; the response reads its head from the
+connection's protocol and exposes the body as a ``StreamReader``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import warnings
+from collections.abc import Callable, Iterable
+from http.cookies import SimpleCookie
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+from propcache import under_cached_property as reify
+from yarl import URL
+
+from . import hdrs
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientResponseError,
+    ContentTypeError,
+    InvalidURL,
+)
+from .connector_tls import Fingerprint, SSLValue
+from .formdata import FormData
+from .helpers import BasicAuth, parse_mimetype
+from .http_message import HttpVersion, HttpVersion11, RawResponseMessage
+from .http_writer import StreamWriter, serialize_request_head
+from .multipart import content_disposition_filename, parse_content_disposition
+from .payload import BytesPayload, Payload, get_payload
+from .streams import StreamReader
+
+if TYPE_CHECKING:
+    from .client import ClientSession
+    from .connector import Connection
+    from .tracing import Trace
+
+__all__ = (
+    "ClientRequest",
+    "ClientResponse",
+    "ConnectionKey",
+    "ContentDisposition",
+    "Fingerprint",
+    "RequestInfo",
+)
+
+_JSON_CONTENT_TYPE = "application/json"
+_SMALL_BODY = 64 * 1024  # bodies up to this size go out in the same write as the head
+
+
+class ConnectionKey(NamedTuple):
+    """What makes two requests able to share a pooled connection."""
+
+    host: str
+    port: int | None
+    is_ssl: bool
+    ssl: SSLValue
+    proxy: URL | None
+    proxy_auth: BasicAuth | None
+    proxy_headers_hash: int | None
+
+
+class RequestInfo(NamedTuple):
+    """The request as sent, attached to responses and errors."""
+
+    url: URL
+    method: str
+    headers: CIMultiDictProxy[str]
+    real_url: URL
+
+
+class ContentDisposition(NamedTuple):
+    type: str | None
+    parameters: MappingProxyType[str, str]
+    filename: str | None
+
+
+def _default_port(url: URL) -> int:
+    port = url.port
+    if port is None:
+        return 443 if url.scheme in ("https", "wss") else 80
+    return port
+
+
+class ClientRequest:
+    """One HTTP request: method, URL, headers and body, ready to be written."""
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        headers: CIMultiDict[str],
+        data: Any = None,
+        auth: BasicAuth | None = None,
+        version: HttpVersion = HttpVersion11,
+        compress: str | bool | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        loop: asyncio.AbstractEventLoop,
+        response_class: type[ClientResponse] | None = None,
+        proxy: URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        proxy_headers: CIMultiDict[str] | None = None,
+        ssl: SSLValue = True,
+        server_hostname: str | None = None,
+        session: ClientSession | None = None,
+        traces: list[Trace] | None = None,
+        original_url: URL | None = None,
+    ) -> None:
+        if url.host is None and url.scheme not in ("unix",):
+            raise InvalidURL(url)
+        self.method = method.upper()
+        self.original_url = original_url if original_url is not None else url
+        self.url = url.with_fragment(None) if url.raw_fragment else url
+        self.headers = headers
+        self.version = version
+        self.loop = loop
+        self.auth = auth
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.response_class = response_class or ClientResponse
+        self.compress = compress
+        self.chunked = chunked
+        self.expect100 = expect100
+        self._session = session
+        self._traces = traces or []
+        self._cache: dict[str, Any] = {}
+        self.body: Payload | None = None
+        self._writer_task: asyncio.Task[None] | None = None
+        if auth is not None:
+            headers[hdrs.AUTHORIZATION] = auth.encode()
+        if data is not None:
+            self._set_body(data)
+        elif self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
+            headers[hdrs.CONTENT_LENGTH] = "0"
+        if expect100:
+            headers[hdrs.EXPECT] = "100-continue"
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self.url.raw_host or ""
+
+    @property
+    def port(self) -> int:
+        return _default_port(self.url)
+
+    def is_ssl(self) -> bool:
+        return self.url.scheme in ("https", "wss")
+
+    @reify
+    def connection_key(self) -> ConnectionKey:
+        proxy_headers_hash = None
+        if self.proxy_headers:
+            proxy_headers_hash = hash(tuple(self.proxy_headers.items()))
+        return ConnectionKey(
+            self.url.raw_host or "",
+            self.port,
+            self.is_ssl(),
+            self.ssl,
+            self.proxy,
+            self.proxy_auth,
+            proxy_headers_hash,
+        )
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+
+    # -- body -----------------------------------------------------------------------------
+
+    def _set_body(self, data: Any) -> None:
+        headers = self.headers
+        if isinstance(data, FormData):
+            payload: Payload = data()
+        elif isinstance(data, Payload):
+            payload = data
+        elif isinstance(data, (dict, list, tuple, MultiDict, MultiDictProxy)):
+            payload = FormData(data)()
+        else:
+            payload = get_payload(data, disposition=None)
+        self.body = payload
+        if hdrs.CONTENT_TYPE not in headers and payload.content_type:
+            headers[hdrs.CONTENT_TYPE] = payload.content_type
+        for name, value in payload.headers.items():
+            if name not in headers and name != hdrs.CONTENT_TYPE:
+                headers[name] = value
+        if self.compress:
+            encoding = "deflate" if self.compress is True else str(self.compress)
+            if hdrs.CONTENT_ENCODING in headers:
+                raise ValueError("compress can not be set if Content-Encoding header is set")
+            headers[hdrs.CONTENT_ENCODING] = encoding
+            self.chunked = True
+        transfer_encoding = headers.get(hdrs.TRANSFER_ENCODING, "").lower()
+        if "chunked" in transfer_encoding:
+            if self.chunked is False:
+                raise ValueError("chunked can not be set if Transfer-Encoding: chunked is set")
+            self.chunked = True
+        if self.chunked:
+            if hdrs.CONTENT_LENGTH in headers:
+                raise ValueError("chunked can not be set if Content-Length header is set")
+            if "chunked" not in transfer_encoding:
+                headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            return
+        if hdrs.CONTENT_LENGTH not in headers:
+            size = payload.size
+            if size is None:
+                self.chunked = True
+                headers[hdrs.TRANSFER_ENCODING] = "chunked"
+            else:
+                headers[hdrs.CONTENT_LENGTH] = str(size)
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _target(self) -> str:
+        if self.method == hdrs.METH_CONNECT:
+            return self.url.host_port_subcomponent or ""
+        if self.proxy is not None and not self.is_ssl():
+            return str(self.url)
+        return self.url.raw_path_qs or "/"
+
+    async def send(self, conn: Connection) -> ClientResponse:
+        """Write the request; return the response object that will read the answer."""
+        protocol = conn.protocol
+        transport = conn.transport
+        if protocol is None or transport is None:
+            raise ClientConnectionError("Connection closed")
+        head = serialize_request_head(self.method, self._target(), self.version, self.headers)
+        body = self.body
+        if self._traces:
+            for trace in self._traces:
+                await trace.send_request_headers(self.method, self.url, self.headers)
+        if body is None:
+            transport.write(head)
+        elif (
+            isinstance(body, BytesPayload)
+            and not self.chunked
+            and not self.expect100
+            and len(body._value) <= _SMALL_BODY
+        ):
+            transport.write(head + bytes(body._value))
+            await self._trace_chunk(body._value)
+        else:
+            transport.write(head)
+            self._writer_task = self.loop.create_task(self._write_body(conn, body))
+        return self.response_class(
+            self.method,
+            self.original_url,
+            writer=self._writer_task,
+            continue100=None,
+            timer=None,
+            request_info=self.request_info,
+            traces=self._traces,
+            loop=self.loop,
+            session=self._session,
+        )
+
+    async def _trace_chunk(self, chunk: bytes) -> None:
+        for trace in self._traces:
+            await trace.send_request_chunk_sent(self.method, self.url, chunk)
+
+    async def _write_body(self, conn: Connection, body: Payload) -> None:
+        """Stream the body; runs beside the response so an early answer is not blocked."""
+        protocol = conn.protocol
+        assert protocol is not None
+        on_chunk = self._trace_chunk if self._traces else None
+        writer = StreamWriter(protocol, self.loop, on_chunk_sent=on_chunk)
+        if self.compress:
+            writer.enable_compression(self.headers[hdrs.CONTENT_ENCODING])
+        if self.chunked:
+            writer.enable_chunking()
+        try:
+            if self.expect100:
+                await protocol.wait_for_continue()
+                if protocol.transport is None or not protocol.message_in_progress:
+                    return
+            await body.write(writer)
+            await writer.write_eof()
+        except OSError as exc:
+            if protocol.message_in_progress:
+                protocol.set_exception(ClientConnectionError(f"Cannot write request body: {exc}"))
+        except asyncio.CancelledError:
+            protocol.close()
+            raise
+        except Exception as exc:
+            protocol.set_exception(exc)
+
+    async def close(self) -> None:
+        """Wait for the body writer, so nothing is left running after the response."""
+        task = self._writer_task
+        if task is not None and not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _parse_links(values: Iterable[str]) -> MultiDictProxy[MultiDictProxy[str | URL]]:
+    """``Link`` headers (RFC 8288) keyed by rel (or url when no rel)."""
+    links: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
+    for value in values:
+        for item in _split_outside_quotes(value, ","):
+            url_part, _, params_part = item.partition(";")
+            url = url_part.strip().lstrip("<").rstrip(">")
+            link: MultiDict[str | URL] = MultiDict()
+            for param in _split_outside_quotes(params_part, ";"):
+                key, _, val = param.partition("=")
+                if key.strip():
+                    link.add(key.strip(), val.strip().strip('"'))
+            key = str(link.get("rel", url))
+            link.add("url", URL(url))
+            links.add(key, MultiDictProxy(link))
+    return MultiDictProxy(links)
+
+
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    parts, current, quoted = [], [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
+
+
+def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
+    """No declared charset: UTF-8 when the bytes are valid UTF-8, else Latin-1."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+class ClientResponse:
+    """The server's answer: status, headers, and the body as a stream."""
+
+    version: HttpVersion | None = None
+    status: int = None  # type: ignore[assignment]
+    reason: str | None = None
+    content: StreamReader = None  # type: ignore[assignment]
+    _headers: CIMultiDictProxy[str] = None  # type: ignore[assignment]
+    _raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+    _connection: Connection | None = None
+    _body: bytes | None = None
+    _released = False
+    _timer_handle: Any = None
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        writer: asyncio.Task[None] | None,
+        continue100: asyncio.Future[bool] | None,
+        timer: Any,
+        request_info: RequestInfo,
+        traces: list[Trace],
+        loop: asyncio.AbstractEventLoop,
+        session: ClientSession | None,
+    ) -> None:
+        self.method = method
+        self._url = url
+        self._real_url = request_info.real_url if request_info.real_url else url
+        self._writer = writer
+        self._request_info = request_info
+        self._traces = traces
+        self._loop = loop
+        self._session = session
+        self._history: tuple[ClientResponse, ...] = ()
+        self._cache: dict[str, Any] = {}
+        if session is not None:
+            self._resolve_charset: Callable[[ClientResponse, bytes], str] = (
+                session._resolve_charset
+            )
+        else:
+            self._resolve_charset = _default_fallback_charset
+        if loop.get_debug():
+            self._source_traceback: Any = None
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            connection.release()
+        if self._loop.get_debug():
+            _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
+
+    def __repr__(self) -> str:
+        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>\n{self.headers}\n"
+
+    # -- reading the head -----------------------------------------------------------------
+
+    async def start(self, connection: Connection) -> ClientResponse:
+        """Read the response head from ``connection``."""
+        protocol = connection.protocol
+        assert protocol is not None
+        self._connection = connection
+        message, payload = await protocol.read_head()
+        self._set_head(message, payload)
+        if message.upgrade:
+            return self  # the connection now belongs to whoever asked for the upgrade
+        if protocol.message_in_progress:
+            protocol.set_message_complete_callback(self._response_eof)
+        else:
+            self._response_eof()
+        return self
+
+    def _set_head(self, message: RawResponseMessage, payload: StreamReader) -> None:
+        self.version = message.version
+        self.status = message.code
+        self.reason = message.reason
+        self._headers = message.headers
+        self._raw_headers = message.raw_headers
+        self.content = payload
+
+    def _response_eof(self) -> None:
+        """The body is complete: the connection can serve another request."""
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.release()
+        self._cancel_timer()
+
+    def _set_timer(self, handle: Any) -> None:
+        self._timer_handle = handle
+
+    def _cancel_timer(self) -> None:
+        handle = self._timer_handle
+        if handle is not None:
+            self._timer_handle = None
+            handle.cancel()
+
+    def _on_total_timeout(self) -> None:
+        self._timer_handle = None
+        connection = self._connection
+        if connection is not None and connection.protocol is not None:
+            connection.protocol.set_exception(TimeoutError())
+            self._connection = None
+            connection.close()
+
+    # -- attributes -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> URL:
+        return self._url
+
+    @property
+    def real_url(self) -> URL:
+        return self._real_url
+
+    @property
+    def host(self) -> str:
+        return self._url.host or ""
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        return self._headers
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        return self._raw_headers
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return self._request_info
+
+    @property
+    def history(self) -> tuple[ClientResponse, ...]:
+        return self._history
+
+    @property
+    def connection(self) -> Connection | None:
+        return self._connection
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    @property
+    def closed(self) -> bool:
+        return self._connection is None and (self.content is None or self.content.is_eof())
+
+    @reify
+    def _content_type_parts(self) -> tuple[str, dict[str, str]]:
+        raw = self._headers.get(hdrs.CONTENT_TYPE) if self._headers is not None else None
+        if raw is None:
+            return "application/octet-stream", {}
+        mime = parse_mimetype(raw)
+        full = f"{mime.type}/{mime.subtype}" if mime.type else "application/octet-stream"
+        if mime.suffix:
+            full += f"+{mime.suffix}"
+        return full, dict(mime.parameters)
+
+    @property
+    def content_type(self) -> str:
+        return self._content_type_parts[0]
+
+    @property
+    def charset(self) -> str | None:
+        return self._content_type_parts[1].get("charset")
+
+    @property
+    def content_length(self) -> int | None:
+        value = self._headers.get(hdrs.CONTENT_LENGTH)
+        return int(value) if value is not None and value.isdigit() else None
+
+    @reify
+    def content_disposition(self) -> ContentDisposition | None:
+        raw = self._headers.get(hdrs.CONTENT_DISPOSITION)
+        if raw is None:
+            return None
+        disposition_type, params = parse_content_disposition(raw)
+        return ContentDisposition(
+            disposition_type,
+            MappingProxyType(dict(params)),
+            content_disposition_filename(params),
+        )
+
+    @reify
+    def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
+        links = _parse_links(self._headers.getall(hdrs.LINK, ()))
+        # Relative link targets resolve against the response URL.
+        resolved: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
+        for rel, link in links.items():
+            updated = MultiDict(link)
+            target = link["url"]
+            assert isinstance(target, URL)
+            updated["url"] = self._url.join(target)
+            resolved.add(rel, MultiDictProxy(updated))
+        return MultiDictProxy(resolved)
+
+    @reify
+    def cookies(self) -> SimpleCookie:
+        cookies: SimpleCookie = SimpleCookie()
+        for value in self._headers.getall(hdrs.SET_COOKIE, ()):
+            with contextlib.suppress(Exception):
+                cookies.load(value)
+        return cookies
+
+    # -- reading the body -----------------------------------------------------------------
+
+    async def read(self) -> bytes:
+        """The whole body (decoded per Content-Encoding unless auto_decompress is off)."""
+        if self._body is None:
+            try:
+                self._body = await self.content.read()
+                if self._traces:
+                    for trace in self._traces:
+                        await trace.send_response_chunk_received(self.method, self.url, self._body)
+            except BaseException:
+                self.close()
+                raise
+        elif self._released and self._connection is None and not self._body:
+            raise ClientConnectionError("Connection closed")
+        self._release_connection()
+        return self._body
+
+    def get_encoding(self) -> str:
+        charset = self.charset
+        if charset:
+            with contextlib.suppress(LookupError, ValueError):
+                return codecs.lookup(charset).name
+        mimetype = self.content_type
+        if mimetype == _JSON_CONTENT_TYPE or mimetype.endswith("+json"):
+            return "utf-8"
+        if self._body is None:
+            raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
+        return self._resolve_charset(self, self._body)
+
+    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
+        """The body decoded with ``encoding``, else the declared charset, else a guess."""
+        body = await self.read()
+        return body.decode(encoding or self.get_encoding(), errors=errors)
+
+    async def json(
+        self,
+        *,
+        encoding: str | None = None,
+        loads: Callable[[str], Any] = json.loads,
+        content_type: str | None = _JSON_CONTENT_TYPE,
+    ) -> Any:
+        """The body parsed as JSON; ``ContentTypeError`` when the type is not the one expected."""
+        body = await self.read()
+        if content_type and not self._is_expected_content_type(content_type):
+            raise ContentTypeError(
+                self.request_info,
+                self.history,
+                status=self.status,
+                message=(
+                    "Attempt to decode JSON with unexpected mimetype: "
+                    f"{self._headers.get(hdrs.CONTENT_TYPE, '')}"
+                ),
+                headers=self.headers,
+            )
+        stripped = body.strip()
+        if not stripped:
+            return None
+        return loads(stripped.decode(encoding or self.get_encoding()))
+
+    def _is_expected_content_type(self, expected: str) -> bool:
+        actual = self.content_type
+        if expected == _JSON_CONTENT_TYPE:
+            return actual == _JSON_CONTENT_TYPE or actual.endswith("+json")
+        return expected in actual
+
+    # -- finishing ------------------------------------------------------------------------
+
+    def _release_connection(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            if self.content is not None and self.content.is_eof():
+                connection.release()
+            else:
+                connection.close()
+        self._cancel_timer()
+
+    def release(self) -> Any:
+        """Give the connection back (closed if the body was not read to the end)."""
+        self._released = True
+        self._release_connection()
+        return _noop_awaitable()
+
+    def close(self) -> None:
+        """Drop the connection now, without reading the rest of the body."""
+        self._released = True
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.close()
+        self._cancel_timer()
+
+    async def wait_for_close(self) -> None:
+        """Wait until the request body is written and the response released."""
+        if self._writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        self.release()
+
+    def raise_for_status(self) -> None:
+        if self.status >= 400:
+            self.release()
+            raise ClientResponseError(
+                self.request_info,
+                self.history,
+                status=self.status,
+                message=self.reason or "",
+                headers=self.headers,
+            )
+
+    async def __aenter__(self) -> ClientResponse:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        self.release()
+        await self.wait_for_close()
+
+
+class _noop_awaitable:
+    """``release()`` is synchronous but aiohttp code may ``await resp.release()``."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())
+

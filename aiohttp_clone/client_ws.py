@@ -1,0 +1,440 @@
+"""``ClientWebSocketResponse``: a websocket over a connection taken out of the pool.
+
+Bytes from the socket go straight from the protocol's upgrade sink into the sans-I/O frame
+reader; finished messages wait in a deque for ``receive()``. Pings are answered and pongs
+consumed as they arrive (with ``autoping``), so a server's keep-alive is honoured even while the
+application is busy, and the heartbeat costs one clock read per chunk rather than a timer
+reset per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .client_exceptions import (
+    ClientConnectionResetError,
+    ServerTimeoutError,
+    WSMessageTypeError,
+)
+from .websocket_codec import (
+    WS_CLOSED_MESSAGE,
+    WS_CLOSING_MESSAGE,
+    WebSocketError,
+    WebSocketReader,
+    WebSocketWriter,
+    WSCloseCode,
+    WSMessage,
+    WSMsgType,
+)
+
+if TYPE_CHECKING:
+    from .client_proto import ResponseHandler
+    from .client_reqrep import ClientResponse
+
+__all__ = ("DEFAULT_WS_CLIENT_TIMEOUT", "ClientWSTimeout", "ClientWebSocketResponse")
+
+_READ_HIGH_WATER = 2**16  # queued payload bytes above which the socket stops being read
+_CLOSED_RECEIVE_LIMIT = 5  # receive() calls on a closed socket before it is a bug
+
+
+@dataclass(frozen=True)
+class ClientWSTimeout:
+    """``ws_receive``: default for ``receive()``; ``ws_close``: wait for the server's close."""
+
+    ws_receive: float | None = None
+    ws_close: float | None = None
+
+
+DEFAULT_WS_CLIENT_TIMEOUT = ClientWSTimeout(ws_receive=None, ws_close=10.0)
+
+
+class _ConnectionLost(Exception):
+    """Queue marker: the socket is gone; stays at the head of the queue for good."""
+
+
+class ClientWebSocketResponse:
+    """An open websocket: send and receive messages, close with a code."""
+
+    def __init__(
+        self,
+        reader: WebSocketReader,
+        writer: WebSocketWriter,
+        protocol: str | None,
+        response: ClientResponse,
+        timeout: ClientWSTimeout,
+        autoclose: bool,
+        autoping: bool,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        heartbeat: float | None = None,
+        compress: int = 0,
+        client_notakeover: bool = False,
+        connection: ResponseHandler | None = None,
+    ) -> None:
+        assert connection is not None, "the upgraded connection's protocol is required"
+        self._reader = reader
+        self._writer = writer
+        self._protocol = protocol
+        self._response = response
+        self._timeout = timeout
+        self._autoclose = autoclose
+        self._autoping = autoping
+        self._loop = loop
+        self._heartbeat = heartbeat
+        self._compress = compress
+        self._client_notakeover = client_notakeover
+        self._conn = connection
+        self._queue: deque[WSMessage | BaseException] = deque()
+        self._queued_bytes = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._receiving: asyncio.Future[None] | None = None
+        self._closed = False
+        self._closing = False
+        self._close_code: int | None = None
+        self._exception: BaseException | None = None
+        self._closed_receives = 0
+        self._last_received = loop.time()
+        self._heartbeat_handle: asyncio.TimerHandle | None = None
+        self._ping_sent_at = 0.0
+        connection.closed.add_done_callback(self._on_connection_lost)
+        tail = connection.set_upgrade_sink(self._feed)
+        if tail:
+            self._feed(tail)
+        if heartbeat:
+            self._schedule_heartbeat(loop.time() + heartbeat)
+
+    # -- incoming -------------------------------------------------------------------------
+
+    def _feed(self, data: bytes) -> None:
+        """The upgrade sink: every chunk the socket delivers after the 101 head."""
+        self._last_received = self._loop.time()
+        reader = self._reader
+        try:
+            messages = reader.feed_data(data)
+        except WebSocketError as exc:
+            self._conn.set_upgrade_sink(_discard)  # the stream is unparseable from here on
+            self._push(exc)
+            return
+        for msg in messages:
+            kind = msg.type
+            if self._autoping and (kind is WSMsgType.PING or kind is WSMsgType.PONG):
+                if kind is WSMsgType.PING:
+                    self._write_now(msg.data, WSMsgType.PONG)
+                continue
+            if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+                self._queued_bytes += len(msg.data)
+            self._push(msg)
+        if self._queued_bytes > _READ_HIGH_WATER:
+            self._conn.pause_reading()
+
+    def _push(self, item: WSMessage | BaseException) -> None:
+        self._queue.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _on_connection_lost(self, _: asyncio.Future[None]) -> None:
+        self._cancel_heartbeat()
+        self._push(_ConnectionLost())
+
+    async def _next(self, timeout: float | None) -> WSMessage:
+        """The next queued message; raises what the reader or the connection reported."""
+        queue = self._queue
+        if not queue:
+            waiter = self._waiter = self._loop.create_future()
+            handle = None
+            if timeout is not None:
+                handle = self._loop.call_later(timeout, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if handle is not None:
+                    handle.cancel()
+        item = queue[0]
+        if isinstance(item, _ConnectionLost):
+            raise item  # left in place: every later read sees it too
+        queue.popleft()
+        if isinstance(item, BaseException):
+            raise item
+        if item.type is WSMsgType.TEXT or item.type is WSMsgType.BINARY:
+            self._queued_bytes -= len(item.data)
+            if self._queued_bytes <= _READ_HIGH_WATER:
+                self._conn.resume_reading()
+        return item
+
+    async def receive(self, timeout: float | None = None) -> WSMessage:
+        """The next message; CLOSE/CLOSING/CLOSED/ERROR ones report the end of the socket."""
+        if self._receiving is not None:
+            raise RuntimeError("Concurrent call to receive() is not allowed")
+        if self._closed:
+            self._closed_receives += 1
+            if self._closed_receives >= _CLOSED_RECEIVE_LIMIT:
+                raise RuntimeError("WebSocket connection is closed.")
+            return WS_CLOSED_MESSAGE
+        if self._closing:
+            await self.close()
+            return WS_CLOSED_MESSAGE
+        self._receiving = self._loop.create_future()
+        try:
+            msg = await self._receive_one(timeout or self._timeout.ws_receive)
+        finally:
+            receiving, self._receiving = self._receiving, None
+            receiving.set_result(None)
+        if msg.type is WSMsgType.CLOSE:
+            self._closing = True
+            self._close_code = msg.data
+            if not self._closed and self._autoclose:
+                await self.close()
+        elif msg.type is WSMsgType.CLOSING:
+            self._closing = True
+        return msg
+
+    async def _receive_one(self, timeout: float | None) -> WSMessage:
+        try:
+            return await self._next(timeout)
+        except ServerTimeoutError as exc:
+            if exc is self._exception:  # the heartbeat's missing pong: the socket is gone
+                return WSMessage(WSMsgType.ERROR, exc, None)
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            raise
+        except asyncio.CancelledError:
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            raise
+        except _ConnectionLost:
+            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
+            return WS_CLOSED_MESSAGE
+        except WebSocketError as exc:
+            self._close_code = exc.code
+            self._exception = exc
+            self._closing = True  # a protocol error fails the connection: no handshake wait
+            await self.close(code=exc.code)
+            return WSMessage(WSMsgType.ERROR, exc, None)
+        except Exception as exc:  # an error delivered by the heartbeat
+            self._exception = exc
+            self._closing = True
+            await self.close()
+            return WSMessage(WSMsgType.ERROR, exc, None)
+
+    async def receive_str(self, *, timeout: float | None = None) -> str:
+        msg = await self.receive(timeout)
+        if msg.type is not WSMsgType.TEXT:
+            raise WSMessageTypeError(f"Received message {msg.type}:{msg.data!r} is not TEXT")
+        return msg.data  # type: ignore[no-any-return]
+
+    async def receive_bytes(self, *, timeout: float | None = None) -> bytes:
+        msg = await self.receive(timeout)
+        if msg.type is not WSMsgType.BINARY:
+            raise WSMessageTypeError(f"Received message {msg.type}:{msg.data!r} is not BINARY")
+        return msg.data  # type: ignore[no-any-return]
+
+    async def receive_json(
+        self, *, loads: Callable[[Any], Any] = json.loads, timeout: float | None = None
+    ) -> Any:
+        return loads(await self.receive_str(timeout=timeout))
+
+    def __aiter__(self) -> ClientWebSocketResponse:
+        return self
+
+    async def __anext__(self) -> WSMessage:
+        msg = await self.receive()
+        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            raise StopAsyncIteration
+        return msg
+
+    # -- outgoing -------------------------------------------------------------------------
+
+    def _write_now(self, payload: bytes, opcode: int, compress: int | None = None) -> None:
+        transport = self._conn.transport
+        if transport is None or transport.is_closing():
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        transport.write(self._writer.frame(payload, opcode, compress))
+
+    async def send_frame(
+        self, message: bytes, opcode: WSMsgType, compress: int | None = None
+    ) -> None:
+        """Send one complete frame; waits only when the socket's write buffer is full."""
+        self._write_now(message, opcode, compress)
+        await self._conn._drain_helper()
+
+    async def send_str(self, data: str, compress: int | None = None) -> None:
+        if not isinstance(data, str):
+            raise TypeError(f"data argument must be str ({type(data)!r})")
+        await self.send_frame(data.encode("utf-8"), WSMsgType.TEXT, compress)
+
+    async def send_bytes(self, data: bytes, compress: int | None = None) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
+        await self.send_frame(data, WSMsgType.BINARY, compress)
+
+    async def send_json(
+        self, data: Any, compress: int | None = None, *, dumps: Callable[[Any], str] = json.dumps
+    ) -> None:
+        await self.send_str(dumps(data), compress)
+
+    async def send_json_bytes(
+        self, data: Any, compress: int | None = None, *, dumps: Callable[[Any], bytes]
+    ) -> None:
+        """JSON from a serializer that already returns UTF-8 bytes (orjson and the like)."""
+        await self.send_frame(dumps(data), WSMsgType.TEXT, compress)
+
+    async def ping(self, message: bytes | str = b"") -> None:
+        payload = message.encode("utf-8") if isinstance(message, str) else message
+        await self.send_frame(payload, WSMsgType.PING)
+
+    async def pong(self, message: bytes | str = b"") -> None:
+        payload = message.encode("utf-8") if isinstance(message, str) else message
+        await self.send_frame(payload, WSMsgType.PONG)
+
+    # -- closing --------------------------------------------------------------------------
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
+        """Send a close frame and wait (``ws_close`` seconds) for the server's; False if the
+        socket was already closed."""
+        if self._receiving is not None and not self._closing:
+            # Wake the task blocked in receive() with CLOSING, and let it return first.
+            self._push(WS_CLOSING_MESSAGE)
+            await asyncio.shield(self._receiving)
+        if self._closed:
+            return False
+        self._closed = True
+        self._cancel_heartbeat()
+        try:
+            self._write_now(self._close_payload(code, message), WSMsgType.CLOSE, 0)
+            await self._conn._drain_helper()
+        except ConnectionError:
+            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
+            return True
+        if self._closing:
+            self._drop_connection()
+            return True
+        await self._await_close_reply()
+        return True
+
+    @staticmethod
+    def _close_payload(code: int, message: bytes | str) -> bytes:
+        reason = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+        return int(code).to_bytes(2, "big") + reason
+
+    async def _await_close_reply(self) -> None:
+        """Read (and drop) messages until the server's CLOSE, the timeout or the socket's end."""
+        deadline = self._timeout.ws_close
+        end = None if deadline is None else self._loop.time() + deadline
+        try:
+            while True:
+                left = None if end is None else max(0.0, end - self._loop.time())
+                msg = await self._next(left)
+                if msg.type is WSMsgType.CLOSE:
+                    self._close_code = msg.data
+                    break
+        except asyncio.CancelledError:
+            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
+            raise
+        except _ConnectionLost:
+            if self._close_code is None:
+                self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        except Exception as exc:  # timeout, protocol error, heartbeat failure
+            self._exception = exc
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        self._drop_connection()
+
+    def _mark_closed(self, code: int) -> None:
+        self._closed = True
+        self._closing = True
+        if self._close_code is None or code == WSCloseCode.ABNORMAL_CLOSURE:
+            self._close_code = code
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        self._cancel_heartbeat()
+        self._conn.close()
+
+    # -- heartbeat ------------------------------------------------------------------------
+
+    def _schedule_heartbeat(self, when: float) -> None:
+        self._heartbeat_handle = self._loop.call_at(when, self._heartbeat_due)
+
+    def _heartbeat_due(self) -> None:
+        """Ping after ``heartbeat`` quiet seconds; any data from the server counts as alive."""
+        heartbeat = self._heartbeat
+        assert heartbeat is not None
+        now = self._loop.time()
+        if now < self._last_received + heartbeat:
+            self._schedule_heartbeat(self._last_received + heartbeat)
+            return
+        try:
+            self._write_now(b"", WSMsgType.PING)
+        except ConnectionError:
+            self._heartbeat_handle = None
+            return
+        self._ping_sent_at = now
+        self._heartbeat_handle = self._loop.call_at(now + heartbeat / 2, self._pong_due)
+
+    def _pong_due(self) -> None:
+        heartbeat = self._heartbeat
+        assert heartbeat is not None
+        if self._last_received >= self._ping_sent_at:
+            self._schedule_heartbeat(self._last_received + heartbeat)
+            return
+        self._heartbeat_handle = None
+        exc = ServerTimeoutError("No PONG received after sending PING")
+        self._exception = exc
+        self._closed = True
+        self._closing = True
+        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        self._conn.close()
+        self._push(exc)
+
+    def _cancel_heartbeat(self) -> None:
+        handle = self._heartbeat_handle
+        if handle is not None:
+            self._heartbeat_handle = None
+            handle.cancel()
+
+    # -- attributes -----------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def close_code(self) -> int | None:
+        return self._close_code
+
+    @property
+    def protocol(self) -> str | None:
+        """The subprotocol the server chose, if any."""
+        return self._protocol
+
+    @property
+    def compress(self) -> int:
+        """The negotiated permessage-deflate window bits (0: no compression)."""
+        return self._compress
+
+    @property
+    def client_notakeover(self) -> bool:
+        return self._client_notakeover
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """Transport details (``peername``, ``sslcontext``, ...), as asyncio names them."""
+        transport = self._conn.transport
+        if transport is None:
+            return default
+        return transport.get_extra_info(name, default)
+
+    def exception(self) -> BaseException | None:
+        return self._exception
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(ServerTimeoutError("Timeout waiting for a websocket message"))
+
+
+def _discard(data: bytes) -> None:
+    """Sink for bytes after a protocol error: the connection is being failed anyway."""

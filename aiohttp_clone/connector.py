@@ -1,0 +1,726 @@
+"""Connectors: pools of keep-alive connections with hard limits and FIFO waiters.
+
+``BaseConnector`` owns the pool and the limits; ``TCPConnector`` adds DNS (with a TTL cache),
+happy eyeballs and TLS; ``UnixConnector`` connects to a unix socket path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import sys
+import warnings
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+import aiohappyeyeballs
+
+from .abc import AbstractResolver, ResolveResult
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientConnectorCertificateError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ConnectionTimeoutError,
+    ServerFingerprintMismatch,
+    UnixClientConnectorError,
+)
+from .client_proto import ResponseHandler
+from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for
+from .helpers import _SENTINEL, is_ip_address, sentinel
+from .resolver import DefaultResolver
+
+if TYPE_CHECKING:
+    from .client import ClientTimeout
+    from .client_reqrep import ClientRequest, ConnectionKey
+    from .tracing import Trace
+
+__all__ = ("BaseConnector", "Connection", "NamedPipeConnector", "TCPConnector", "UnixConnector")
+
+SocketFactoryType = Callable[[tuple[Any, ...]], socket.socket]
+AddrInfoType = tuple[int, int, int, str, tuple[Any, ...]]
+
+
+class Connection:
+    """One acquired connection, handed to a request and given back with ``release()``."""
+
+    __slots__ = ("__weakref__", "_callbacks", "_connector", "_key", "_loop", "_protocol")
+
+    def __init__(
+        self,
+        connector: BaseConnector,
+        key: ConnectionKey,
+        protocol: ResponseHandler,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._connector = connector
+        self._key = key
+        self._protocol: ResponseHandler | None = protocol
+        self._loop = loop
+        self._callbacks: list[Callable[[], None]] = []
+
+    def __repr__(self) -> str:
+        return f"Connection<{self._key}>"
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        return None if self._protocol is None else self._protocol.transport
+
+    @property
+    def protocol(self) -> ResponseHandler | None:
+        return self._protocol
+
+    def add_callback(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def _notify_release(self) -> None:
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            with suppress(Exception):
+                callback()
+
+    def close(self) -> None:
+        """Give the slot back and close the socket."""
+        protocol = self._protocol
+        if protocol is not None:
+            self._protocol = None
+            self._notify_release()
+            self._connector._release(self._key, protocol, should_close=True)
+
+    def release(self) -> None:
+        """Give the connection back to the pool if it can serve another request."""
+        protocol = self._protocol
+        if protocol is not None:
+            self._protocol = None
+            self._notify_release()
+            self._connector._release(self._key, protocol)
+
+    def detach(self) -> ResponseHandler | None:
+        """Take the socket out of the pool's hands (websockets, tunnels) but free its slot."""
+        protocol = self._protocol
+        if protocol is not None:
+            self._protocol = None
+            self._connector._forget(self._key, protocol)
+        return protocol
+
+    @property
+    def closed(self) -> bool:
+        return self._protocol is None or not self._protocol.is_connected()
+
+
+class BaseConnector:
+    """The pool: idle connections per key, a total and a per-host limit, FIFO waiters."""
+
+    _cleanup_closed_period = 2.0
+
+    def __init__(
+        self,
+        *,
+        keepalive_timeout: float | _SENTINEL | None = sentinel,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        timeout_ceil_threshold: float = 5,
+    ) -> None:
+        if force_close:
+            if keepalive_timeout is not None and keepalive_timeout is not sentinel:
+                raise ValueError("keepalive_timeout cannot be set if force_close is True")
+        elif keepalive_timeout is sentinel:
+            keepalive_timeout = 15.0
+        self._loop = loop or asyncio.get_running_loop()
+        self._keepalive_timeout: float | None = keepalive_timeout  # type: ignore[assignment]
+        self._force_close = force_close
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._timeout_ceil_threshold = timeout_ceil_threshold
+        self._idle: dict[ConnectionKey, list[tuple[ResponseHandler, float]]] = {}
+        self._acquired: set[ResponseHandler] = set()
+        self._acquired_per_host: dict[ConnectionKey, int] = {}
+        self._waiters: deque[tuple[ConnectionKey, asyncio.Future[None]]] = deque()
+        self._cleanup_handle: asyncio.TimerHandle | None = None
+        self._closed = False
+        self._source_traceback = None
+        self.cookies: Any = None  # aiohttp keeps a SimpleCookie here; unused by the pool
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if self._closed or not (self._idle or self._acquired):
+            return
+        _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+        with suppress(Exception):
+            self._close_all()
+
+    async def __aenter__(self) -> BaseConnector:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- public properties ----------------------------------------------------------------
+
+    @property
+    def force_close(self) -> bool:
+        return self._force_close
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @property
+    def limit_per_host(self) -> int:
+        return self._limit_per_host
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} limit={self._limit} closed={self._closed}>"
+
+    # -- acquiring ------------------------------------------------------------------------
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> Connection:
+        """Return a connection for ``req``: an idle one when possible, else a new one."""
+        key = req.connection_key
+        if self._closed:
+            raise ClientConnectionError("Connector is closed.")
+        queued = not self._has_room(key) or bool(self._waiters)
+        if queued:
+            if traces:
+                for trace in traces:
+                    await trace.send_connection_queued_start()
+            await self._wait_for_room(key)
+        # From the room check to _reserve there is no await: the limit cannot be overrun.
+        protocol = self._take_idle(key)
+        if protocol is not None:
+            connection = self._acquire(key, protocol)
+            if traces:
+                if queued:
+                    for trace in traces:
+                        await trace.send_connection_queued_end()
+                for trace in traces:
+                    await trace.send_connection_reuseconn()
+            return connection
+        placeholder: Any = _Placeholder()
+        self._reserve(key, placeholder)
+        try:
+            if traces:
+                if queued:
+                    for trace in traces:
+                        await trace.send_connection_queued_end()
+                for trace in traces:
+                    await trace.send_connection_create_start()
+            protocol = await self._create_connection(req, traces, timeout)
+        except BaseException:
+            self._unreserve(key, placeholder)
+            raise
+        self._unreserve(key, placeholder, wake=False)
+        if self._closed:
+            protocol.close()
+            raise ClientConnectionError("Connector is closed.")
+        connection = self._acquire(key, protocol)
+        if traces:
+            for trace in traces:
+                await trace.send_connection_create_end()
+        return connection
+
+    def _has_room(self, key: ConnectionKey) -> bool:
+        if self._limit and len(self._acquired) >= self._limit:
+            return False
+        return not (
+            self._limit_per_host and self._acquired_per_host.get(key, 0) >= self._limit_per_host
+        )
+
+    async def _wait_for_room(self, key: ConnectionKey) -> None:
+        """Queue in FIFO order until a slot for ``key`` frees; cancellation-safe."""
+        while True:
+            future: asyncio.Future[None] = self._loop.create_future()
+            entry = (key, future)
+            self._waiters.append(entry)
+            try:
+                await future
+            except BaseException:
+                if future.done() and not future.cancelled():
+                    # Woken, but this task will not take the slot: pass the wake-up on.
+                    self._waiters.remove(entry)
+                    self._wake_waiters()
+                raise
+            finally:
+                with suppress(ValueError):
+                    self._waiters.remove(entry)
+            if self._has_room(key):
+                return
+
+    def _wake_waiters(self) -> None:
+        """Wake the first waiter (in FIFO order) whose key has room now."""
+        for key, future in self._waiters:
+            if future.done():
+                continue
+            if self._has_room(key):
+                future.set_result(None)
+                return
+
+    def _reserve(self, key: ConnectionKey, protocol: ResponseHandler) -> None:
+        self._acquired.add(protocol)
+        self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
+
+    def _unreserve(self, key: ConnectionKey, protocol: ResponseHandler, wake: bool = True) -> None:
+        self._acquired.discard(protocol)
+        count = self._acquired_per_host.get(key, 0) - 1
+        if count > 0:
+            self._acquired_per_host[key] = count
+        else:
+            self._acquired_per_host.pop(key, None)
+        if wake and self._waiters:
+            self._wake_waiters()
+
+    def _acquire(self, key: ConnectionKey, protocol: ResponseHandler) -> Connection:
+        self._reserve(key, protocol)
+        return Connection(self, key, protocol, self._loop)
+
+    def _take_idle(self, key: ConnectionKey) -> ResponseHandler | None:
+        """Pop the most recently used live idle connection for ``key``."""
+        idle = self._idle.get(key)
+        if not idle:
+            return None
+        now = self._loop.time()
+        keepalive = self._keepalive_timeout
+        while idle:
+            protocol, released_at = idle.pop()
+            if protocol.is_connected() and (keepalive is None or now - released_at < keepalive):
+                if not idle:
+                    del self._idle[key]
+                return protocol
+            protocol.close()
+        del self._idle[key]
+        return None
+
+    # -- releasing ------------------------------------------------------------------------
+
+    def _release(
+        self, key: ConnectionKey, protocol: ResponseHandler, *, should_close: bool = False
+    ) -> None:
+        if protocol not in self._acquired:
+            protocol.close()
+            return
+        self._unreserve(key, protocol, wake=False)
+        if (
+            should_close
+            or self._force_close
+            or self._closed
+            or protocol.should_close
+            or protocol.message_in_progress
+            or not protocol.is_connected()
+        ):
+            protocol.close()
+        else:
+            self._idle.setdefault(key, []).append((protocol, self._loop.time()))
+            if self._cleanup_handle is None and self._keepalive_timeout:
+                self._cleanup_handle = self._loop.call_later(
+                    self._keepalive_timeout, self._cleanup_idle
+                )
+        if self._waiters:
+            self._wake_waiters()
+
+    def _forget(self, key: ConnectionKey, protocol: ResponseHandler) -> None:
+        self._unreserve(key, protocol)
+
+    def _cleanup_idle(self) -> None:
+        """Close idle connections older than ``keepalive_timeout``; reschedule while any."""
+        self._cleanup_handle = None
+        keepalive = self._keepalive_timeout
+        if keepalive is None:
+            return
+        now = self._loop.time()
+        for key in list(self._idle):
+            alive = []
+            for protocol, released_at in self._idle[key]:
+                if protocol.is_connected() and now - released_at < keepalive:
+                    alive.append((protocol, released_at))
+                else:
+                    protocol.close()
+            if alive:
+                self._idle[key] = alive
+            else:
+                del self._idle[key]
+        if self._idle:
+            self._cleanup_handle = self._loop.call_later(keepalive, self._cleanup_idle)
+
+    # -- closing --------------------------------------------------------------------------
+
+    def _close_all(self) -> list[asyncio.Future[None]]:
+        closing = []
+        for idle in self._idle.values():
+            for protocol, _ in idle:
+                protocol.close()
+                closing.append(protocol.closed)
+        for protocol in self._acquired:
+            if isinstance(protocol, ResponseHandler):
+                protocol.close()
+                closing.append(protocol.closed)
+        self._idle.clear()
+        self._acquired.clear()
+        self._acquired_per_host.clear()
+        if self._cleanup_handle is not None:
+            self._cleanup_handle.cancel()
+            self._cleanup_handle = None
+        for _, future in self._waiters:
+            if not future.done():
+                future.set_exception(ClientConnectionError("Connector is closed."))
+        return closing
+
+    async def close(self) -> None:
+        """Close every connection, idle and acquired, and wait until their sockets are gone."""
+        if self._closed:
+            return
+        self._closed = True
+        closing = self._close_all()
+        if closing:
+            await asyncio.wait(closing, timeout=1.0)
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> ResponseHandler:
+        raise NotImplementedError
+
+
+class _Placeholder:
+    """Stands in the acquired set for a connection being created, so limits count it."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        """Nothing to close yet."""
+
+
+class TCPConnector(BaseConnector):
+    """TCP connections: DNS with a TTL cache, happy eyeballs, TLS and fingerprints."""
+
+    def __init__(
+        self,
+        *,
+        verify_ssl: bool = True,
+        fingerprint: bytes | None = None,
+        use_dns_cache: bool = True,
+        ttl_dns_cache: int | None = 10,
+        dns_cache_max_size: int = 1000,
+        family: socket.AddressFamily = socket.AddressFamily.AF_UNSPEC,
+        ssl_context: ssl.SSLContext | None = None,
+        ssl: Any = True,
+        local_addr: tuple[str, int] | None = None,
+        resolver: AbstractResolver | None = None,
+        keepalive_timeout: float | _SENTINEL | None = sentinel,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        timeout_ceil_threshold: float = 5,
+        happy_eyeballs_delay: float | None = 0.25,
+        interleave: int | None = None,
+        socket_factory: SocketFactoryType | None = None,
+        ssl_shutdown_timeout: float | _SENTINEL | None = sentinel,
+    ) -> None:
+        super().__init__(
+            keepalive_timeout=keepalive_timeout,
+            force_close=force_close,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            enable_cleanup_closed=enable_cleanup_closed,
+            loop=loop,
+            timeout_ceil_threshold=timeout_ceil_threshold,
+        )
+        self._ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
+        self._resolver: AbstractResolver = resolver or DefaultResolver()
+        self._resolver_owner = resolver is None
+        self._use_dns_cache = use_dns_cache
+        self._dns_cache = _DNSCache(ttl_dns_cache, dns_cache_max_size)
+        self._resolving: dict[tuple[str, int], asyncio.Future[list[ResolveResult]]] = {}
+        self._family = family
+        self._local_addr_infos = (
+            aiohappyeyeballs.addr_to_addr_infos(local_addr) if local_addr else None
+        )
+        self._happy_eyeballs_delay = happy_eyeballs_delay
+        self._interleave = interleave
+        self._socket_factory = socket_factory
+        self._ssl_shutdown_timeout = (
+            None if ssl_shutdown_timeout is sentinel else ssl_shutdown_timeout
+        )
+
+    @property
+    def family(self) -> int:
+        return self._family
+
+    @property
+    def use_dns_cache(self) -> bool:
+        return self._use_dns_cache
+
+    def clear_dns_cache(self, host: str | None = None, port: int | None = None) -> None:
+        """Forget cached addresses, of one host:port or of all."""
+        if host is not None and port is not None:
+            self._dns_cache.remove((host, port))
+        elif host is not None or port is not None:
+            raise ValueError("either both host and port or none of them are allowed")
+        else:
+            self._dns_cache.clear()
+
+    async def close(self) -> None:
+        await super().close()
+        if self._resolver_owner:
+            await self._resolver.close()
+
+    # -- DNS ------------------------------------------------------------------------------
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: list[Trace]
+    ) -> list[ResolveResult]:
+        if is_ip_address(host):
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            return [ResolveResult(hostname=host, host=host, port=port, family=family,
+                                  proto=0, flags=socket.AI_NUMERICHOST)]
+        if not self._use_dns_cache:
+            return await self._resolve_traced(host, port, traces)
+        key = (host, port)
+        cached = self._dns_cache.get(key, self._loop.time())
+        if cached is not None:
+            for trace in traces:
+                await trace.send_dns_cache_hit(host)
+            return cached
+        for trace in traces:
+            await trace.send_dns_cache_miss(host)
+        pending = self._resolving.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[list[ResolveResult]] = self._loop.create_future()
+        self._resolving[key] = future
+        try:
+            addrs = await self._resolve_traced(host, port, traces)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # the waiters re-raise it; silence "never retrieved"
+            raise
+        finally:
+            self._resolving.pop(key, None)
+        self._dns_cache.add(key, addrs, self._loop.time())
+        future.set_result(addrs)
+        return addrs
+
+    async def _resolve_traced(
+        self, host: str, port: int, traces: list[Trace]
+    ) -> list[ResolveResult]:
+        for trace in traces:
+            await trace.send_dns_resolvehost_start(host)
+        addrs = await self._resolver.resolve(host, port, family=self._family)
+        for trace in traces:
+            await trace.send_dns_resolvehost_end(host)
+        return addrs
+
+    # -- connecting -----------------------------------------------------------------------
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> ResponseHandler:
+        key = req.connection_key
+        host = req.url.raw_host or ""
+        port = req.port
+        try:
+            addrs = await self._resolve_host(host, port, traces)
+        except OSError as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        sslcontext = self._ssl_for(req)
+        server_hostname = None
+        if sslcontext is not None:
+            server_hostname = req.server_hostname or host.rstrip(".")
+        try:
+            async with _deadline(timeout.sock_connect, "Connection timeout to host {}", req):
+                sock = await self._open_socket(addrs)
+                _, protocol = await self._loop.create_connection(
+                    lambda: ResponseHandler(self._loop),
+                    sock=sock,
+                    ssl=sslcontext,
+                    server_hostname=server_hostname,
+                    ssl_shutdown_timeout=self._ssl_shutdown_timeout,
+                )
+        except ssl.SSLCertVerificationError as exc:
+            raise ClientConnectorCertificateError(key, exc) from exc
+        except ssl.SSLError as exc:
+            raise ClientConnectorSSLError(key, exc) from exc
+        except OSError as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise ClientConnectorError(key, exc) from exc
+        self._check_fingerprint(req, protocol)
+        return protocol
+
+    async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:
+        infos: list[AddrInfoType] = []
+        for addr in addrs:
+            if addr["family"] == socket.AF_INET6:
+                address: tuple[Any, ...] = (addr["host"], addr["port"], 0, 0)
+            else:
+                address = (addr["host"], addr["port"])
+            infos.append((addr["family"], socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address))
+        return await aiohappyeyeballs.start_connection(
+            infos,
+            happy_eyeballs_delay=self._happy_eyeballs_delay,
+            interleave=self._interleave,
+            local_addr_infos=self._local_addr_infos,
+            socket_factory=self._socket_factory,
+        )
+
+    def _ssl_for(self, req: ClientRequest) -> ssl.SSLContext | None:
+        if not req.is_ssl():
+            return None
+        return ssl_context_for(self._ssl if req.ssl is True else req.ssl)
+
+    def _check_fingerprint(self, req: ClientRequest, protocol: ResponseHandler) -> None:
+        pin = self._ssl if req.ssl is True else req.ssl
+        if not isinstance(pin, Fingerprint) or protocol.transport is None:
+            return
+        ssl_object = protocol.transport.get_extra_info("ssl_object")
+        if ssl_object is None:
+            return
+        try:
+            pin.check(ssl_object.getpeercert(binary_form=True), req.url.raw_host or "", req.port)
+        except ServerFingerprintMismatch:
+            protocol.close()
+            raise
+
+
+class _deadline:
+    """``async with``: raise ConnectionTimeoutError when the block outlives ``seconds``."""
+
+    __slots__ = ("_message", "_scope", "_seconds")
+
+    def __init__(self, seconds: float | None, template: str, req: ClientRequest) -> None:
+        self._seconds = seconds
+        self._message = template.format(req.url.host_port_subcomponent)
+        self._scope: asyncio.Timeout | None = None
+
+    async def __aenter__(self) -> None:
+        if self._seconds is not None:
+            self._scope = asyncio.timeout(self._seconds)
+            await self._scope.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._scope is None:
+            return
+        try:
+            await self._scope.__aexit__(exc_type, exc, tb)
+        except TimeoutError as timeout_exc:
+            raise ConnectionTimeoutError(self._message) from timeout_exc
+
+
+class _DNSCache:
+    """Resolved addresses per (host, port), each with an expiry; oldest evicted first."""
+
+    def __init__(self, ttl: float | None, max_size: int) -> None:
+        self._ttl = ttl
+        self._max_size = max_size
+        self._entries: dict[tuple[str, int], tuple[list[ResolveResult], float]] = {}
+
+    def get(self, key: tuple[str, int], now: float) -> list[ResolveResult] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        addrs, expires = entry
+        if self._ttl is not None and now >= expires:
+            del self._entries[key]
+            return None
+        return addrs
+
+    def add(self, key: tuple[str, int], addrs: list[ResolveResult], now: float) -> None:
+        if len(self._entries) >= self._max_size:
+            self._entries.pop(next(iter(self._entries)))
+        expires = now + self._ttl if self._ttl is not None else 0.0
+        self._entries[key] = (addrs, expires)
+
+    def remove(self, key: tuple[str, int]) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class UnixConnector(BaseConnector):
+    """Connections to a unix domain socket; the URL's host only names the Host header."""
+
+    def __init__(
+        self,
+        path: str,
+        force_close: bool = False,
+        keepalive_timeout: float | _SENTINEL | None = sentinel,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(
+            force_close=force_close,
+            keepalive_timeout=keepalive_timeout,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            loop=loop,
+        )
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> ResponseHandler:
+        try:
+            async with _deadline(timeout.sock_connect, "Connection timeout to {}", req):
+                _, protocol = await self._loop.create_unix_connection(
+                    lambda: ResponseHandler(self._loop), self._path
+                )
+        except OSError as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
+        return protocol
+
+
+class NamedPipeConnector(BaseConnector):
+    """Windows named pipes; available only on Windows' proactor event loop."""
+
+    def __init__(
+        self,
+        path: str,
+        force_close: bool = False,
+        keepalive_timeout: float | _SENTINEL | None = sentinel,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        if sys.platform != "win32":
+            raise RuntimeError("Named pipes are only available on Windows")
+        super().__init__(
+            force_close=force_close,
+            keepalive_timeout=keepalive_timeout,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            loop=loop,
+        )
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> ResponseHandler:
+        async with _deadline(timeout.sock_connect, "Connection timeout to {}", req):
+            _, protocol = await self._loop.create_pipe_connection(  # type: ignore[attr-defined]
+                lambda: ResponseHandler(self._loop), self._path
+            )
+        return protocol

@@ -1,0 +1,103 @@
+"""TLS settings: the ``ssl=`` value a user passes, the contexts behind it, and pinning."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ssl
+import warnings
+from typing import Any
+
+from .client_exceptions import ServerFingerprintMismatch
+
+__all__ = ("Fingerprint", "SSLValue", "resolve_ssl", "ssl_context_for")
+
+
+class Fingerprint:
+    """Pins the server certificate by its SHA-256 digest (md5 and sha1 are refused)."""
+
+    def __init__(self, fingerprint: bytes) -> None:
+        if len(fingerprint) in (16, 20):
+            raise ValueError("md5 and sha1 are insecure and not supported. Use sha256.")
+        if len(fingerprint) != 32:
+            raise ValueError("fingerprint has invalid length")
+        self._fingerprint = fingerprint
+
+    @property
+    def fingerprint(self) -> bytes:
+        return self._fingerprint
+
+    def check(self, certificate: bytes | None, host: str, port: int) -> None:
+        got = hashlib.sha256(certificate or b"").digest()
+        if got != self._fingerprint:
+            raise ServerFingerprintMismatch(self._fingerprint, got, host, port)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fingerprint) and other._fingerprint == self._fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self._fingerprint)
+
+    def __repr__(self) -> str:
+        return f"<Fingerprint {self._fingerprint.hex()}>"
+
+
+SSLValue = bool | Fingerprint | ssl.SSLContext
+
+
+def resolve_ssl(
+    ssl_value: Any,
+    verify_ssl: bool | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    fingerprint: bytes | None = None,
+) -> SSLValue:
+    """Fold the deprecated ``verify_ssl``/``ssl_context``/``fingerprint`` into one ``ssl``."""
+    if ssl_value is None:
+        ssl_value = True
+    if verify_ssl is not None and verify_ssl is not True:
+        warnings.warn("verify_ssl is deprecated, use ssl=False instead", DeprecationWarning,
+                      stacklevel=3)
+        if ssl_value is not True:
+            raise ValueError("verify_ssl, ssl_context, fingerprint and ssl are mutually exclusive")
+        ssl_value = False
+    if ssl_context is not None:
+        warnings.warn("ssl_context is deprecated, use ssl=context instead", DeprecationWarning,
+                      stacklevel=3)
+        if ssl_value is not True:
+            raise ValueError("verify_ssl, ssl_context, fingerprint and ssl are mutually exclusive")
+        ssl_value = ssl_context
+    if fingerprint is not None:
+        warnings.warn("fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead",
+                      DeprecationWarning, stacklevel=3)
+        if ssl_value is not True:
+            raise ValueError("verify_ssl, ssl_context, fingerprint and ssl are mutually exclusive")
+        ssl_value = Fingerprint(fingerprint)
+    if not isinstance(ssl_value, (bool, Fingerprint, ssl.SSLContext)):
+        raise TypeError(
+            f"ssl should be SSLContext, Fingerprint, or bool, got {ssl_value!r} instead."
+        )
+    return ssl_value
+
+
+@functools.cache
+def _verified_context() -> ssl.SSLContext:
+    # Built once: creating a context and loading the trust store costs milliseconds.
+    return ssl.create_default_context()
+
+
+@functools.cache
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_default_verify_paths()
+    return context
+
+
+def ssl_context_for(value: SSLValue) -> ssl.SSLContext:
+    """The context to connect with: verified by default, unverified for False or a pin."""
+    if isinstance(value, ssl.SSLContext):
+        return value
+    if value is True:
+        return _verified_context()
+    return _unverified_context()

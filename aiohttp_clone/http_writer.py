@@ -1,0 +1,224 @@
+"""Request serialization: the validated head and the body writer (framing, compression, drain).
+
+``serialize_request_head`` runs once per request, so it builds the text with one join and
+validates it with a few C-level scans instead of a per-character loop; only a request that fails
+validation pays for finding out which field is at fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
+
+from .client_exceptions import ClientConnectionResetError
+from .compression import Compressor, compressor_for
+from .http_message import HttpVersion, HttpVersion10, HttpVersion11
+
+__all__ = (
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
+    "StreamWriter",
+    "serialize_request_head",
+)
+
+# RFC 9110 section 5.6.2: token = 1*tchar.
+_TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN_RE = re.compile(rf"{_TCHAR}+")
+# Method and header names joined by ":" (not a tchar); the caller also counts the colons.
+_TOKENS_RE = re.compile(rf"{_TCHAR}+(?::{_TCHAR}+)*")
+_VERSIONS = {HttpVersion11: "HTTP/1.1", HttpVersion10: "HTTP/1.0"}
+_Chunk = bytes | bytearray | memoryview
+
+
+class _HeaderSource(Protocol):
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+def _check_field(kind: str, value: str) -> None:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"Newline or carriage return character detected in {kind}")
+    if "\0" in value:
+        raise ValueError(f"NUL character detected in {kind}")
+
+
+def _raise_invalid(first_line: str, method: str | None, items: list[tuple[str, str]]) -> None:
+    """Slow path: name the field that made the fast validation fail."""
+    if method is not None and not _TOKEN_RE.fullmatch(method):
+        raise ValueError(f"Invalid HTTP method {method!r}: must be a token")
+    _check_field("HTTP request line", first_line)
+    for name, value in items:
+        _check_field(f"HTTP header name {name!r}", name)
+        if not _TOKEN_RE.fullmatch(name):
+            raise ValueError(f"Invalid HTTP header name {name!r}: must be a token")
+        _check_field(f"HTTP header value {name!r}", str(value))
+    raise AssertionError("head failed validation but no field is invalid")  # pragma: no cover
+
+
+def _encode_head(first_line: str, headers: _HeaderSource, method: str | None = None) -> bytes:
+    items = list(headers.items())
+    try:
+        block = "\r\n".join(map(": ".join, items))
+    except TypeError:  # a name or value that is not a str
+        items = [(str(k), str(v)) for k, v in items]
+        block = "\r\n".join(map(": ".join, items))
+    text = f"{first_line}\r\n{block}\r\n\r\n" if items else f"{first_line}\r\n\r\n"
+    names = [k for k, _ in items]
+    if method is not None:
+        names.append(method)
+    tokens = ":".join(names)
+    # Every CR and LF must be one of the line ends written above: one inside a field adds to
+    # the count. The names (and method) must be tokens, and a ":" inside one adds a colon.
+    lines = len(items) + 2
+    if (
+        text.count("\n") != lines
+        or text.count("\r") != lines
+        or "\0" in text
+        or (names and (not _TOKENS_RE.fullmatch(tokens) or tokens.count(":") != len(names) - 1))
+    ):
+        _raise_invalid(first_line, method, items)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def serialize_request_head(
+    method: str, target: str, version: HttpVersion, headers: _HeaderSource
+) -> bytes:
+    """``METHOD target HTTP/x.y``, the header lines and the blank line, as bytes.
+
+    Raises ``ValueError`` naming the field before anything is produced if the method or a header
+    name is not a token, or the target, a name or a value holds CR, LF or NUL.
+    """
+    version_text = _VERSIONS.get(version) or f"HTTP/{version[0]}.{version[1]}"
+    return _encode_head(f"{method} {target} {version_text}", headers, method)
+
+
+class _WriterProtocol(Protocol):
+    transport: asyncio.Transport | None
+
+    async def _drain_helper(self) -> None: ...
+
+
+class StreamWriter:
+    """Writes a request body onto the connection: compression, then chunked framing.
+
+    The head given to ``write_headers`` is held back and sent with the first body bytes, so a
+    small request leaves in one ``transport.write``.
+    """
+
+    def __init__(
+        self,
+        protocol: _WriterProtocol,
+        loop: asyncio.AbstractEventLoop,
+        on_chunk_sent: Callable[[_Chunk], Awaitable[None]] | None = None,
+    ) -> None:
+        self._protocol = protocol
+        self.loop = loop
+        self._on_chunk_sent = on_chunk_sent
+        self.chunked = False
+        self.length: int | None = None
+        """Bytes still allowed (Content-Length); writes beyond it are cut off."""
+        self.buffer_size = 0
+        """Bytes written since the last drain."""
+        self.output_size = 0
+        """Bytes written in total, framing and head included."""
+        self._compress: Compressor | None = None
+        self._head = b""
+        self._eof = False
+        self._high_water = -1
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        return self._protocol.transport
+
+    @property
+    def protocol(self) -> Any:
+        return self._protocol
+
+    def enable_chunking(self) -> None:
+        self.chunked = True
+
+    def enable_compression(self, encoding: str = "deflate") -> None:
+        """Compress what follows with ``encoding`` (``deflate``, ``gzip`` or ``br``)."""
+        self._compress = compressor_for(encoding)
+
+    def _send(self, parts: list[Any]) -> None:
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        if self._head:
+            parts.insert(0, self._head)
+            self._head = b""
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        size = len(data)
+        self.buffer_size += size
+        self.output_size += size
+        transport.write(data)
+
+    def _frame(self, chunk: _Chunk) -> list[Any]:
+        if self.chunked:
+            return [b"%x\r\n" % len(chunk), chunk, b"\r\n"]
+        return [chunk]
+
+    def _cut(self, chunk: _Chunk) -> _Chunk:
+        if self.length is not None:
+            if len(chunk) > self.length:
+                chunk = chunk[: self.length]
+            self.length -= len(chunk)
+        return chunk
+
+    def _above_high_water(self) -> bool:
+        transport = self._protocol.transport
+        if transport is None:
+            return False
+        if self._high_water < 0:
+            self._high_water = transport.get_write_buffer_limits()[1]
+        return transport.get_write_buffer_size() > self._high_water
+
+    async def drain(self) -> None:
+        """Wait while the transport is paused for writing (raises if the connection is lost)."""
+        self.buffer_size = 0
+        await self._protocol._drain_helper()
+
+    async def write(self, chunk: _Chunk, *, drain: bool = True) -> None:
+        """Send one piece of body; waits for the peer when the write buffer is full."""
+        if self._on_chunk_sent is not None:
+            await self._on_chunk_sent(chunk)
+        if isinstance(chunk, memoryview) and chunk.itemsize != 1:
+            chunk = chunk.cast("B")
+        if self._compress is not None:
+            chunk = self._compress.compress(chunk)
+        chunk = self._cut(chunk)
+        if not chunk:
+            return
+        self._send(self._frame(chunk))
+        if drain and self._above_high_water():
+            await self.drain()
+
+    async def write_headers(self, status_line: str, headers: _HeaderSource) -> None:
+        """Validate and hold the head until the first body write (or ``send_headers``)."""
+        self._head = _encode_head(status_line, headers)
+
+    def send_headers(self) -> None:
+        """Send a held head now (before waiting for ``100 Continue``, say)."""
+        if self._head:
+            self._send([])
+
+    async def write_eof(self, chunk: _Chunk = b"") -> None:
+        """Send the last piece, the compressor's tail and, when chunked, the ``0`` chunk."""
+        if self._eof:
+            return
+        if chunk and self._on_chunk_sent is not None:
+            await self._on_chunk_sent(chunk)
+        if self._compress is not None:
+            chunk = (self._compress.compress(chunk) if chunk else b"") + self._compress.flush()
+        chunk = self._cut(chunk)
+        parts = self._frame(chunk) if chunk else []
+        if self.chunked:
+            parts.append(b"0\r\n\r\n")
+        if parts or self._head:
+            self._send(parts)
+        self._eof = True
+        if self._above_high_water():
+            await self.drain()

@@ -1,0 +1,602 @@
+"""multipart/* bodies (RFC 2046, RFC 7578): a writer for requests and a streaming reader.
+
+The reader keeps one read-ahead buffer per body, shared by the reader and its part readers, so a
+part that stops exactly at a boundary never swallows the bytes of the next part's headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+import uuid
+import warnings
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlencode
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from . import hdrs
+from .helpers import parse_mimetype
+from .payload import BytesPayload, JsonPayload, Payload, _Writer, get_payload
+
+__all__ = (
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
+    "BodyPartReader",
+    "MultipartReader",
+    "MultipartWriter",
+    "content_disposition_filename",
+    "parse_content_disposition",
+)
+
+_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A parameter is a run of unquoted non-';' text and quoted strings (which may hold ';').
+_PARAM_SPLIT_RE = re.compile(r'(?:[^;"]|"(?:[^"\\]|\\.)*")+')
+_PARAMS_RE = re.compile(r'(?:;(?:[^;"]|"(?:[^"\\]|\\.)*")*)*')
+_QUOTED_PAIR_RE = re.compile(r"\\(.)")
+# RFC 8187: ext-value = charset "'" [ language ] "'" value-chars
+_EXT_VALUE_RE = re.compile(r"^([!#$%&+\-^_`{}~0-9A-Za-z]+)'([0-9A-Za-z-]*)'(.*)$", re.S)
+# RFC 2046 §5.1.1: 1 to 70 bchars, not ending in a space.
+_BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+_READ_SIZE = 2**16
+
+
+class BadContentDispositionHeader(RuntimeWarning):
+    """Warned (not raised) when a Content-Disposition header cannot be parsed at all."""
+
+
+class BadContentDispositionParam(RuntimeWarning):
+    """Warned (not raised) when one parameter is malformed; the others are kept."""
+
+
+# --- Content-Disposition parsing (RFC 6266, RFC 8187) ---------------------------------------
+
+
+def _decode_ext_value(value: str) -> str | None:
+    match = _EXT_VALUE_RE.match(value)
+    if match is None:
+        return None
+    charset, _, encoded = match.groups()
+    try:
+        return unquote(encoded, encoding=charset or "utf-8", errors="strict")
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _parse_param(key: str, raw: str) -> str | None:
+    """A parameter's value, or None when it is malformed."""
+    if key.endswith("*"):
+        if raw.startswith('"'):
+            return None  # ext-values are never quoted
+        return _decode_ext_value(raw) if "'" in raw else unquote(raw)
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        return _QUOTED_PAIR_RE.sub(r"\1", raw[1:-1])
+    return raw if _TOKEN_RE.fullmatch(raw) else None
+
+
+def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str, str]]:
+    """Split a Content-Disposition value into its type and parameters (lower-cased keys).
+
+    A malformed header yields ``(None, {})`` with a BadContentDispositionHeader warning.
+    """
+    if not header:
+        return None, {}
+    disptype, _, rest = header.partition(";")
+    disptype = disptype.strip()
+    if not _TOKEN_RE.fullmatch(disptype) or not _PARAMS_RE.fullmatch(";" + rest):
+        warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
+        return None, {}
+    params: dict[str, str] = {}
+    for item in _PARAM_SPLIT_RE.findall(rest):
+        key, sep, raw = item.partition("=")
+        key = key.strip().lower()
+        if not item.strip():
+            continue
+        if not sep or not _TOKEN_RE.fullmatch(key) or key in params:
+            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
+            return None, {}
+        value = _parse_param(key, raw.strip())
+        if value is None:
+            if key.endswith("*"):
+                warnings.warn(BadContentDispositionParam(item), stacklevel=2)
+                continue
+            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
+            return None, {}
+        params[key] = value
+    return disptype.lower(), params
+
+
+def content_disposition_filename(params: Mapping[str, str], name: str = "filename") -> str | None:
+    """The value of ``name`` from parsed parameters, preferring the RFC 8187 ``name*`` form.
+
+    Also joins RFC 2231 continuations (``name*0``, ``name*1``, ...).
+    """
+    if not params:
+        return None
+    for key in (f"{name}*", name):
+        if key in params:
+            return params[key]
+    pieces = []
+    index = 0
+    while True:
+        piece = params.get(f"{name}*{index}", params.get(f"{name}*{index}*"))
+        if piece is None:
+            break
+        pieces.append(piece)
+        index += 1
+    if not pieces:
+        return None
+    joined = "".join(pieces)
+    decoded = _decode_ext_value(joined) if "'" in joined else None
+    return joined if decoded is None else decoded
+
+
+# --- writing --------------------------------------------------------------------------------
+
+_FORBIDDEN_IN_HEADER = frozenset("\r\n\x00")
+
+
+class MultipartWriter(Payload):
+    """A multipart body built from parts; itself a Payload, so parts may nest."""
+
+    def __init__(self, subtype: str = "mixed", boundary: str | None = None) -> None:
+        boundary = uuid.uuid4().hex if boundary is None else boundary
+        if not boundary.isascii():
+            raise ValueError("boundary should contain ASCII only chars")
+        if not _BOUNDARY_RE.fullmatch(boundary):
+            raise ValueError(f"invalid multipart boundary {boundary!r} (RFC 2046 §5.1.1)")
+        param = boundary if _TOKEN_RE.fullmatch(boundary) else f'"{boundary}"'
+        super().__init__(None, content_type=f"multipart/{subtype}; boundary={param}")
+        self._boundary = boundary.encode("ascii")
+        self._is_form_data = subtype == "form-data"
+        self._parts: list[Payload] = []
+
+    @property
+    def boundary(self) -> str:
+        return self._boundary.decode("ascii")
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __iter__(self) -> Iterator[Payload]:
+        return iter(self._parts)
+
+    def __bool__(self) -> bool:
+        return True  # even without parts this is a body (just the closing delimiter)
+
+    def append(self, obj: Any, headers: Mapping[str, str] | None = None) -> Payload:
+        """Add ``obj`` as a part, wrapping it in the Payload registered for its type."""
+        if isinstance(obj, Payload):
+            if headers:
+                obj.headers.update(headers)
+            return self.append_payload(obj)
+        return self.append_payload(get_payload(obj, headers=headers))
+
+    def append_payload(self, payload: Payload) -> Payload:
+        for name, value in payload.headers.items():
+            if not _FORBIDDEN_IN_HEADER.isdisjoint(name + value):
+                raise ValueError(f"CR, LF and NUL are not allowed in part header {name!r}")
+        if self._is_form_data and hdrs.CONTENT_DISPOSITION not in payload.headers:
+            # RFC 7578 §4.2: every form-data part needs a name.
+            payload.set_content_disposition("form-data", name=f"section-{len(self._parts)}")
+        self._parts.append(payload)
+        return payload
+
+    def append_json(self, obj: Any, headers: Mapping[str, str] | None = None) -> Payload:
+        return self.append_payload(JsonPayload(obj, headers=headers))
+
+    def append_form(
+        self,
+        obj: Sequence[tuple[str, str]] | Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+    ) -> Payload:
+        pairs = list(obj.items()) if isinstance(obj, Mapping) else list(obj)
+        body = urlencode(pairs, doseq=True).encode("ascii")
+        return self.append_payload(
+            BytesPayload(body, headers=headers, content_type="application/x-www-form-urlencoded")
+        )
+
+    def _part_head(self, part: Payload) -> bytes:
+        lines = [f"{name}: {value}\r\n" for name, value in part.headers.items()]
+        return b"--" + self._boundary + b"\r\n" + "".join(lines).encode("utf-8") + b"\r\n"
+
+    def _closing(self) -> bytes:
+        return b"--" + self._boundary + b"--\r\n"
+
+    @property
+    def size(self) -> int | None:
+        total = len(self._closing())
+        for part in self._parts:
+            if part.size is None:
+                return None
+            total += len(self._part_head(part)) + part.size + 2
+        return total
+
+    @property
+    def reusable(self) -> bool:
+        return all(part.reusable for part in self._parts)
+
+    @property
+    def consumed(self) -> bool:
+        return self._consumed or any(part.consumed for part in self._parts)
+
+    async def write(self, writer: _Writer, close_boundary: bool = True) -> None:
+        for part in self._parts:
+            await writer.write(self._part_head(part))
+            await part.write(writer)
+            await writer.write(b"\r\n")
+        if close_boundary:
+            await writer.write(self._closing())
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        pieces = []
+        for part in self._parts:
+            pieces.append(self._part_head(part).decode(encoding, errors))
+            pieces.append(part.decode(encoding, errors) + "\r\n")
+        pieces.append(self._closing().decode("ascii"))
+        return "".join(pieces)
+
+    async def close(self) -> None:
+        await super().close()
+        for part in self._parts:
+            await part.close()
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+class _Source(Protocol):
+    async def read(self, n: int = -1) -> bytes: ...
+
+
+class _ReadAhead:
+    """The body stream plus whatever was read past the point the consumer has reached."""
+
+    def __init__(self, content: _Source) -> None:
+        self._content = content
+        self._buf = bytearray()
+        self._eof = False
+
+    async def _fill(self) -> bool:
+        if not self._eof:
+            data = await self._content.read(_READ_SIZE)
+            if data:
+                self._buf += data
+                return True
+            self._eof = True
+        return False
+
+    def _take(self, n: int) -> bytes:
+        chunk = bytes(self._buf[:n])
+        del self._buf[:n]
+        return chunk
+
+    async def readline(self, limit: int) -> bytes:
+        """One line with its newline; what is left at EOF; ValueError past ``limit``."""
+        searched = 0
+        while True:
+            idx = self._buf.find(b"\n", searched)
+            if idx >= 0:
+                if idx >= limit:
+                    raise ValueError(f"multipart line longer than {limit} bytes")
+                return self._take(idx + 1)
+            if len(self._buf) > limit:
+                raise ValueError(f"multipart line longer than {limit} bytes")
+            searched = len(self._buf)
+            if not await self._fill():
+                return self._take(len(self._buf))
+
+    def _find_delimiter(self, delimiter: bytes) -> tuple[int, bool]:
+        """Where the next delimiter starts, and whether that is certain.
+
+        ``--B`` followed by other text is data (RFC 2046 §5.1.1: a delimiter line holds only
+        the boundary, optional ``--`` and padding), so the bytes after it must be seen first.
+        Returns (-1, True) when there is none, (index, False) while that is undecided.
+        """
+        start = 0
+        while True:
+            idx = self._buf.find(delimiter, start)
+            if idx < 0:
+                return -1, True
+            after = bytes(self._buf[idx + len(delimiter) : idx + len(delimiter) + 2])
+            if after[:1] in (b"\r", b"\n", b" ", b"\t") or after == b"--" or self._eof:
+                return idx, True
+            if len(after) < 2:
+                return idx, False
+            start = idx + 1
+
+    async def read_until(self, delimiter: bytes, size: int, line: bool) -> tuple[bytes, bool]:
+        """Up to ``size`` bytes before ``delimiter``; True once the delimiter is reached.
+
+        The delimiter's leading CRLF is consumed with it, leaving ``--boundary`` for the
+        caller. With ``line`` the result also stops after a newline.
+        """
+        while True:
+            idx, certain = self._find_delimiter(delimiter)
+            # Bytes that cannot be the start of a delimiter are safe to hand out.
+            end = idx if idx >= 0 else len(self._buf) - len(delimiter) + 1
+            if line:
+                newline = self._buf.find(b"\n", 0, max(end, 0))
+                if newline >= 0:
+                    return self._take(min(newline + 1, size)), False
+            if certain and 0 <= idx <= size:
+                chunk = self._take(idx)
+                del self._buf[:2]
+                return chunk, True
+            if end >= size or (end > 0 and not line):
+                return self._take(min(end, size)), False
+            if not await self._fill():
+                raise ValueError("multipart body ended before its closing boundary")
+
+
+class BodyPartReader:
+    """One part of a multipart body, read as a stream up to the next boundary."""
+
+    chunk_size = 8192
+
+    def __init__(
+        self,
+        boundary: bytes,
+        headers: CIMultiDictProxy[str],
+        content: Any,
+        *,
+        subtype: str = "mixed",
+        default_charset: str | None = None,
+        client_max_size: int = sys.maxsize,
+        max_size_error_cls: type[Exception] = ValueError,
+    ) -> None:
+        self.headers = headers
+        self._boundary = boundary
+        self._delimiter = b"\r\n--" + boundary
+        self._content = content if isinstance(content, _ReadAhead) else _ReadAhead(content)
+        self._is_form_data = subtype == "form-data"
+        self._default_charset = default_charset
+        self._client_max_size = client_max_size
+        self._max_size_error_cls = max_size_error_cls
+        self._at_eof = False
+        _, self._disposition = parse_content_disposition(headers.get(hdrs.CONTENT_DISPOSITION))
+
+    def __aiter__(self) -> BodyPartReader:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self.read_chunk()
+        if not chunk and self._at_eof:
+            raise StopAsyncIteration
+        return chunk
+
+    def at_eof(self) -> bool:
+        return self._at_eof
+
+    @property
+    def name(self) -> str | None:
+        return content_disposition_filename(self._disposition, "name")
+
+    @property
+    def filename(self) -> str | None:
+        return content_disposition_filename(self._disposition, "filename")
+
+    async def read_chunk(self, size: int = chunk_size) -> bytes:
+        """Up to ``size`` raw (not decoded) bytes of the body; b'' at its end."""
+        if self._at_eof:
+            return b""
+        chunk, self._at_eof = await self._content.read_until(self._delimiter, size, False)
+        return chunk
+
+    async def readline(self) -> bytes:
+        if self._at_eof:
+            return b""
+        chunk, self._at_eof = await self._content.read_until(self._delimiter, sys.maxsize, True)
+        return chunk
+
+    async def read(self, *, decode: bool = False) -> bytes:
+        """The whole body, checked against ``client_max_size``; decoded on request."""
+        data = bytearray()
+        while not self._at_eof:
+            data += await self.read_chunk(_READ_SIZE)
+            if len(data) > self._client_max_size:
+                raise self._max_size_error_cls(
+                    f"multipart part exceeds {self._client_max_size} bytes"
+                )
+        return self.decode(bytes(data)) if decode else bytes(data)
+
+    async def release(self) -> None:
+        """Skip the rest of this part."""
+        while not self._at_eof:
+            await self.read_chunk(_READ_SIZE)
+
+    async def text(self, *, encoding: str | None = None) -> str:
+        data = await self.read(decode=True)
+        return data.decode(encoding or self.get_charset("utf-8"))
+
+    async def json(self, *, encoding: str | None = None) -> Any:
+        data = await self.read(decode=True)
+        if not data:
+            return None
+        return json.loads(data.decode(encoding or self.get_charset("utf-8")))
+
+    async def form(self, *, encoding: str | None = None) -> list[tuple[str, str]]:
+        data = await self.read(decode=True)
+        charset = encoding or self.get_charset("utf-8")
+        return parse_qsl(data.rstrip().decode(charset), keep_blank_values=True, encoding=charset)
+
+    def get_charset(self, default: str) -> str:
+        params = parse_mimetype(self.headers.get(hdrs.CONTENT_TYPE, "")).parameters
+        return params.get("charset", self._default_charset or default)
+
+    def decode(self, data: bytes) -> bytes:
+        """Undo Content-Transfer-Encoding, then Content-Encoding."""
+        transfer = self.headers.get(hdrs.CONTENT_TRANSFER_ENCODING, "").lower()
+        if transfer == "base64":
+            data = base64.b64decode(data)
+        elif transfer == "quoted-printable":
+            data = binascii.a2b_qp(data)
+        elif transfer not in ("", "binary", "8bit", "7bit"):
+            raise RuntimeError(f"unknown content transfer encoding: {transfer}")
+        coding = self.headers.get(hdrs.CONTENT_ENCODING, "").lower()
+        if coding in ("", "identity"):
+            return data
+        if coding not in ("gzip", "deflate"):
+            raise RuntimeError(f"unknown content encoding: {coding}")
+        # wbits 47 accepts gzip or zlib framing; a bare deflate stream needs negative wbits.
+        wbits = 47 if coding == "gzip" or data[:1] == b"\x78" else -zlib.MAX_WBITS
+        decompressor = zlib.decompressobj(wbits)
+        limit = self._client_max_size
+        out = decompressor.decompress(data, limit + 1 if limit < sys.maxsize else 0)
+        if len(out) > self._client_max_size or decompressor.unconsumed_tail:
+            raise self._max_size_error_cls(f"decoded part exceeds {self._client_max_size} bytes")
+        return out
+
+
+class MultipartReader:
+    """Iterates over the parts of a multipart body; nested multiparts yield nested readers."""
+
+    multipart_reader_cls: type[MultipartReader] | None = None
+    part_reader_cls: type[BodyPartReader] = BodyPartReader
+
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        content: Any,
+        *,
+        client_max_size: int = sys.maxsize,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        max_size_error_cls: type[Exception] = ValueError,
+    ) -> None:
+        self.headers = headers
+        mimetype = parse_mimetype(headers.get(hdrs.CONTENT_TYPE, ""))
+        boundary = mimetype.parameters.get("boundary")
+        if mimetype.type != "multipart" or not boundary or len(boundary) > 70:
+            raise ValueError(f"invalid multipart Content-Type: {headers.get(hdrs.CONTENT_TYPE)}")
+        self._subtype = mimetype.subtype
+        self._boundary = boundary.encode("utf-8")
+        self._content = content if isinstance(content, _ReadAhead) else _ReadAhead(content)
+        self._limits = (client_max_size, max_field_size, max_headers, max_size_error_cls)
+        self._last_part: MultipartReader | BodyPartReader | None = None
+        self._at_eof = False
+
+    @classmethod
+    def from_response(cls, response: Any) -> MultipartResponseWrapper:
+        """Read a ClientResponse's multipart body; the response is released at the end."""
+        return MultipartResponseWrapper(response, cls(response.headers, response.content))
+
+    def __aiter__(self) -> MultipartReader:
+        return self
+
+    async def __anext__(self) -> MultipartReader | BodyPartReader:
+        part = await self.next()
+        if part is None:
+            raise StopAsyncIteration
+        return part
+
+    def at_eof(self) -> bool:
+        return self._at_eof
+
+    async def next(self) -> MultipartReader | BodyPartReader | None:
+        """The next part, after skipping what is left of the previous one; None at the end."""
+        if self._at_eof:
+            return None
+        if self._last_part is not None:
+            await self._last_part.release()
+            self._last_part = None
+        await self._read_boundary()
+        if self._at_eof:
+            return None
+        self._last_part = await self.fetch_next_part()
+        return self._last_part
+
+    async def release(self) -> None:
+        """Skip all remaining parts."""
+        while await self.next() is not None:
+            pass
+
+    async def fetch_next_part(self) -> MultipartReader | BodyPartReader:
+        return self._get_part_reader(await self._read_headers())
+
+    def _get_part_reader(self, headers: CIMultiDictProxy[str]) -> MultipartReader | BodyPartReader:
+        client_max_size, max_field_size, max_headers, error_cls = self._limits
+        if parse_mimetype(headers.get(hdrs.CONTENT_TYPE, "")).type == "multipart":
+            reader_cls = self.multipart_reader_cls or type(self)
+            return reader_cls(
+                headers,
+                self._content,
+                client_max_size=client_max_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+                max_size_error_cls=error_cls,
+            )
+        return self.part_reader_cls(
+            self._boundary,
+            headers,
+            self._content,
+            subtype=self._subtype,
+            client_max_size=client_max_size,
+            max_size_error_cls=error_cls,
+        )
+
+    async def _read_boundary(self) -> None:
+        """Skip the preamble (or a nested part's epilogue) up to our next delimiter line."""
+        dash_boundary = b"--" + self._boundary
+        while True:
+            line = await self._content.readline(self._limits[1])
+            if not line:
+                raise ValueError("multipart body ended before its closing boundary")
+            line = line.rstrip(b" \t\r\n")
+            if line == dash_boundary:
+                return
+            if line == dash_boundary + b"--":
+                self._at_eof = True
+                return
+
+    async def _read_headers(self) -> CIMultiDictProxy[str]:
+        _, max_field_size, max_headers, _ = self._limits
+        headers: CIMultiDict[str] = CIMultiDict()
+        while True:
+            line = (await self._content.readline(max_field_size)).rstrip(b"\r\n")
+            if not line:
+                return CIMultiDictProxy(headers)
+            if len(headers) >= max_headers:
+                raise ValueError(f"more than {max_headers} headers in a multipart part")
+            name, sep, value = line.partition(b":")
+            if not sep or not _TOKEN_RE.fullmatch(name.decode("latin-1")):
+                raise ValueError(f"invalid multipart part header {line[:80]!r}")
+            try:
+                text = value.decode("utf-8")
+            except UnicodeDecodeError:
+                text = value.decode("latin-1")
+            headers.add(name.decode("ascii"), text.strip(" \t"))
+
+
+class MultipartResponseWrapper:
+    """Pairs a MultipartReader with its response so the connection is released at the end."""
+
+    def __init__(self, resp: Any, stream: MultipartReader) -> None:
+        self.resp = resp
+        self.stream = stream
+
+    def __aiter__(self) -> MultipartResponseWrapper:
+        return self
+
+    async def __anext__(self) -> MultipartReader | BodyPartReader:
+        part = await self.next()
+        if part is None:
+            raise StopAsyncIteration
+        return part
+
+    def at_eof(self) -> bool:
+        return self.resp.content.at_eof()
+
+    async def next(self) -> MultipartReader | BodyPartReader | None:
+        part = await self.stream.next()
+        if self.stream.at_eof():
+            await self.release()
+        return part
+
+    async def release(self) -> None:
+        await self.resp.release()

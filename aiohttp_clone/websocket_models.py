@@ -1,0 +1,84 @@
+"""The websocket vocabulary shared by the codec and the client: message types, close codes,
+messages and the protocol error.
+
+Values match aiohttp's so code written against it (``msg.type == WSMsgType.TEXT``, comparing
+``ws.close_code`` with ``WSCloseCode.OK``) works unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+__all__ = ("WSCloseCode", "WSMessage", "WSMsgType", "WebSocketError")
+
+
+class WSCloseCode(IntEnum):
+    """Close status codes (RFC 6455 section 7.4 and the IANA registry)."""
+
+    OK = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED_DATA = 1003
+    ABNORMAL_CLOSURE = 1006
+    INVALID_TEXT = 1007
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    MANDATORY_EXTENSION = 1010
+    INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
+    BAD_GATEWAY = 1014
+
+
+class WSMsgType(IntEnum):
+    """Frame opcodes (RFC 6455 section 5.2) plus the client's own state markers (>= 256)."""
+
+    CONTINUATION = 0x0
+    TEXT = 0x1
+    BINARY = 0x2
+    PING = 0x9
+    PONG = 0xA
+    CLOSE = 0x8
+    CLOSING = 0x100
+    CLOSED = 0x101
+    ERROR = 0x102
+
+    text = TEXT
+    binary = BINARY
+    ping = PING
+    pong = PONG
+    close = CLOSE
+    closing = CLOSING
+    closed = CLOSED
+    error = ERROR
+
+
+class WSMessage(NamedTuple):
+    """One received message: ``data`` is str (TEXT), bytes (BINARY, PING, PONG), the close
+    code (CLOSE, with the reason in ``extra``) or the exception (ERROR)."""
+
+    type: WSMsgType
+    data: Any
+    extra: str | None
+
+    def json(self, *, loads: Callable[[Any], Any] = json.loads) -> Any:
+        """Parse the payload of a TEXT or BINARY message as JSON."""
+        return loads(self.data)
+
+
+class WebSocketError(Exception):
+    """A protocol violation by the peer; ``code`` is what the connection is closed with."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        super().__init__(code, message)
+
+    def __str__(self) -> str:
+        return str(self.args[1])
+
+
+WS_CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
+WS_CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)

@@ -1,0 +1,1 @@
+"""Benchmarks (pytest-benchmark); not collected by `make test`."""

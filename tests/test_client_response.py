@@ -1,0 +1,223 @@
+"""ClientResponse and resp.content against real servers: attributes, body APIs, decoding."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import pytest
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+import aiohttp_clone as aiohttp
+from tests.servers import respond_with
+
+PATTERN = bytes(range(256))
+
+
+def pattern(n: int) -> bytes:
+    return (PATTERN * (n // 256 + 1))[:n]
+
+
+async def test_response_attributes(http_server) -> None:
+    url = http_server.make_url("/hello")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as resp:
+            assert resp.method == "GET"
+            assert resp.url == url
+            assert resp.real_url == url
+            assert isinstance(resp.headers, CIMultiDictProxy)
+            assert resp.headers["content-type"] == "text/plain; charset=utf-8"
+            assert (b"content-type", b"text/plain; charset=utf-8") in resp.raw_headers
+            assert resp.content_length == 12
+            assert resp.request_info.url == url
+            assert resp.request_info.method == "GET"
+            assert resp.request_info.headers["Host"] == url.host_port_subcomponent
+            assert resp.history == ()
+            await resp.read()
+        assert resp.connection is None
+
+
+async def test_links_and_content_disposition(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/links")) as resp:
+            links = resp.links
+            assert "next" in links and "last" in links
+            assert isinstance(links["next"]["url"], URL)
+        async with session.get(http_server.make_url("/disposition")) as resp:
+            disposition = resp.content_disposition
+            assert disposition.type == "attachment"
+            assert disposition.filename == "ä.txt"
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "latin-1", "cp1251", "utf-16"])
+async def test_text_uses_declared_charset(http_server, charset: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url(f"/charset/{charset}")) as resp:
+            if charset == "cp1251":
+                assert await resp.text(errors="replace")
+            else:
+                assert await resp.text() == "héllo wörld"
+
+
+async def test_text_without_charset_detects_utf8(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/no-charset")) as resp:
+            assert resp.charset is None
+            assert await resp.text() == "héllo wörld"
+
+
+async def test_fallback_charset_resolver(http_server) -> None:
+    calls = []
+
+    def resolver(resp, body):
+        calls.append(body)
+        return "latin-1"
+
+    async with aiohttp.ClientSession(fallback_charset_resolver=resolver) as session:
+        async with session.get(http_server.make_url("/no-charset")) as resp:
+            assert await resp.text() == "héllo wörld".encode().decode("latin-1")
+    assert calls
+
+
+async def test_json_and_content_type_error(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/json")) as resp:
+            assert await resp.json() == {"ok": True, "items": [1, 2, 3]}
+        url = http_server.make_url("/content-type/text%2Fhtml").with_query(body='{"a": 1}')
+        async with session.get(url) as resp:
+            with pytest.raises(aiohttp.ContentTypeError):
+                await resp.json()
+        async with session.get(url) as resp:
+            assert await resp.json(content_type=None) == {"a": 1}
+
+
+async def test_raise_for_status_method(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/status/503")) as resp:
+            assert not resp.ok
+            with pytest.raises(aiohttp.ClientResponseError) as info:
+                resp.raise_for_status()
+    assert info.value.status == 503
+    assert info.value.request_info.url.path == "/status/503"
+
+
+async def test_stream_read_methods(http_server) -> None:
+    body = pattern(10_000)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/bytes/10000")) as resp:
+            first = await resp.content.read(100)
+            exact = await resp.content.readexactly(900)
+            rest = await resp.content.read()
+            assert resp.content.at_eof()
+    assert first + exact + rest == body
+    assert len(first) <= 100 and len(exact) == 900
+
+
+async def test_stream_iterators(http_server) -> None:
+    body = pattern(200_000)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/stream/200000?chunk=7000")) as resp:
+            pieces = [piece async for piece in resp.content.iter_chunked(4096)]
+        assert all(len(piece) <= 4096 for piece in pieces)
+        assert b"".join(pieces) == body
+        async with session.get(http_server.make_url("/stream/200000?chunk=7000")) as resp:
+            assert b"".join([piece async for piece in resp.content.iter_any()]) == body
+        async with session.get(http_server.make_url("/stream/200000?chunk=7000")) as resp:
+            chunks = [data async for data, _ in resp.content.iter_chunks()]
+            assert b"".join(chunks) == body
+
+
+async def test_readline_and_readuntil(raw_server) -> None:
+    body = b"line one\nline two\nend|tail"
+    server = await raw_server(
+        respond_with(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    )
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.content.readline() == b"line one\n"
+            assert await resp.content.readline() == b"line two\n"
+            assert await resp.content.readuntil(b"|") == b"end|"
+            assert await resp.content.readany() == b"tail"
+            assert await resp.content.readany() == b""
+
+
+async def test_flow_control_bounds_buffer(http_server) -> None:
+    """With read_bufsize small, a 20 MB body never piles up in the reader."""
+    limit = 64 * 1024
+    peak = 0
+    total = 0
+    async with aiohttp.ClientSession(read_bufsize=limit) as session:
+        async with session.get(http_server.make_url("/bytes/20000000")) as resp:
+            while True:
+                # A slow consumer: let the socket deliver as much as flow control allows.
+                for _ in range(5):
+                    await __import__("asyncio").sleep(0)
+                peak = max(peak, resp.content.total_bytes - total)
+                chunk = await resp.content.read(16 * 1024)
+                if not chunk:
+                    break
+                total += len(chunk)
+    assert total == 20_000_000
+    # One socket read may overshoot the limit; a whole body never should.
+    assert peak < limit + 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize("route", ["/gzip", "/deflate", "/br", "/zstd", "/gzip-br"])
+async def test_content_decoding(http_server, route: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/json")) as resp:
+            assert resp.status == 200
+        async with session.get(http_server.make_url(route)) as resp:
+            data = await resp.json()
+    assert isinstance(data, dict) and data
+
+
+async def test_auto_decompress_off_gives_raw_bytes(http_server) -> None:
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        async with session.get(http_server.make_url("/gzip")) as resp:
+            raw = await resp.read()
+            assert resp.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(raw).startswith(b"{")
+
+
+async def test_raw_deflate_decoding(raw_server) -> None:
+    compressor = zlib.compressobj(wbits=-15)
+    body = compressor.compress(b"raw deflate body") + compressor.flush()
+    server = await raw_server(
+        respond_with(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+    )
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"raw deflate body"
+
+
+async def test_corrupt_gzip_is_payload_error(raw_server) -> None:
+    body = b"\x1f\x8b\x08\x00garbage-garbage-garbage"
+    server = await raw_server(
+        respond_with(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+    )
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await resp.read()
+
+
+async def test_close_delimited_body(raw_server) -> None:
+    server = await raw_server(respond_with(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", close=True))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"until the end"
+
+
+async def test_response_cookies(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_server.make_url("/cookies/set?a=1&b=2")) as resp:
+            assert resp.cookies["a"].value == "1"
+            assert resp.cookies["b"].value == "2"

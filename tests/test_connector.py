@@ -1,0 +1,214 @@
+"""The connection pool against real servers: reuse, limits, waiters, expiry, DNS cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import aiohttp_clone as aiohttp
+from tests.servers import read_request, respond_keepalive
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+async def test_keepalive_reuses_one_connection(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK] * 5))
+    async with aiohttp.ClientSession() as session:
+        for _ in range(5):
+            async with session.get(server.make_url("/")) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 1
+
+
+async def test_connection_close_header_is_not_reused(raw_server) -> None:
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+
+    async def handler(reader, writer):
+        await read_request(reader)
+        writer.write(closing)
+        await writer.drain()
+
+    server = await raw_server(handler)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(3):
+            async with session.get(server.make_url("/")) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 3
+
+
+async def test_unread_body_closes_connection(raw_server) -> None:
+    # Far more than read_bufsize: flow control stops reading long before the end.
+    size = 8 * 1024 * 1024
+    big = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size
+    server = await raw_server(respond_keepalive([big, big]))
+    async with aiohttp.ClientSession(read_bufsize=64 * 1024) as session:
+        async with session.get(server.make_url("/")) as resp:
+            await resp.content.read(10)
+        async with session.get(server.make_url("/")) as resp:
+            assert len(await resp.read()) == size
+    assert server.connections == 2
+
+
+async def test_protocol_error_connection_not_reused(raw_server) -> None:
+    bad = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"
+    server = await raw_server(respond_keepalive([bad, OK]))
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientResponseError):
+            await session.get(server.make_url("/"))
+        connector = session.connector
+        assert connector is not None
+        assert not connector._idle
+
+
+async def test_force_close(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK] * 3))
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for _ in range(2):
+            async with session.get(server.make_url("/")) as resp:
+                await resp.read()
+    assert server.connections == 2
+
+
+async def test_keepalive_timeout_expires_idle(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK] * 3))
+    connector = aiohttp.TCPConnector(keepalive_timeout=0.05)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(server.make_url("/")) as resp:
+            await resp.read()
+        await asyncio.sleep(0.2)
+        assert not connector._idle
+        async with session.get(server.make_url("/")) as resp:
+            await resp.read()
+    assert server.connections == 2
+
+
+async def _blocking_server(raw_server, gate: asyncio.Event):
+    async def handler(reader, writer):
+        while True:
+            head, _ = await read_request(reader)
+            if not head:
+                return
+            await gate.wait()
+            writer.write(OK)
+            await writer.drain()
+
+    return await raw_server(handler)
+
+
+async def test_limit_is_a_hard_cap(raw_server) -> None:
+    gate = asyncio.Event()
+    server = await _blocking_server(raw_server, gate)
+    connector = aiohttp.TCPConnector(limit=2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fetch():
+            async with session.get(server.make_url("/")) as resp:
+                return await resp.read()
+
+        tasks = [asyncio.create_task(fetch()) for _ in range(6)]
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if server.connections >= 2:
+                break
+        await asyncio.sleep(0.05)
+        assert server.connections == 2
+        assert len(connector._acquired) == 2
+        gate.set()
+        assert await asyncio.gather(*tasks) == [b"ok"] * 6
+    assert server.connections == 2
+
+
+async def test_limit_per_host(raw_server) -> None:
+    gate = asyncio.Event()
+    server = await _blocking_server(raw_server, gate)
+    connector = aiohttp.TCPConnector(limit=10, limit_per_host=1)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fetch():
+            async with session.get(server.make_url("/")) as resp:
+                return await resp.read()
+
+        tasks = [asyncio.create_task(fetch()) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        assert server.connections == 1
+        gate.set()
+        assert await asyncio.gather(*tasks) == [b"ok"] * 3
+
+
+async def test_cancelled_waiters_free_their_place(raw_server) -> None:
+    """aiohttp issue 9670: cancelling queued requests must never deadlock the pool."""
+    gate = asyncio.Event()
+    server = await _blocking_server(raw_server, gate)
+    connector = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fetch():
+            async with session.get(server.make_url("/")) as resp:
+                return await resp.read()
+
+        holder = asyncio.create_task(fetch())
+        await asyncio.sleep(0.05)
+        waiters = [asyncio.create_task(fetch()) for _ in range(1000)]
+        await asyncio.sleep(0.05)
+        for task in waiters:
+            task.cancel()
+        gate.set()
+        assert await holder == b"ok"
+        results = await asyncio.gather(*waiters, return_exceptions=True)
+        assert all(isinstance(r, (asyncio.CancelledError, bytes)) for r in results)
+        assert not connector._waiters
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"ok"
+
+
+async def test_connector_close_closes_everything(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK] * 3))
+    connector = aiohttp.TCPConnector()
+    session = aiohttp.ClientSession(connector=connector)
+    async with session.get(server.make_url("/")) as resp:
+        await resp.read()
+    assert connector._idle
+    await session.close()
+    assert connector.closed
+    assert not connector._idle and not connector._acquired
+
+
+async def test_connector_not_owned_survives_session(http_server) -> None:
+    connector = aiohttp.TCPConnector()
+    async with aiohttp.ClientSession(connector=connector, connector_owner=False) as session:
+        async with session.get(http_server.make_url("/hello")) as resp:
+            await resp.read()
+    assert not connector.closed
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(http_server.make_url("/hello")) as resp:
+            assert await resp.read() == b"Hello, world"
+    assert connector.closed
+
+
+async def test_dns_cache_for_hostnames(http_server) -> None:
+    connector = aiohttp.TCPConnector(ttl_dns_cache=60)
+    url = http_server.make_url("/hello").with_host("localhost")
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(url) as resp:
+            assert resp.status == 200
+        assert connector._dns_cache.get(("localhost", http_server.port), 0) is not None
+        connector.clear_dns_cache()
+        assert connector._dns_cache.get(("localhost", http_server.port), 0) is None
+
+
+async def test_custom_resolver_is_used(http_server) -> None:
+    calls = []
+
+    class Resolver(aiohttp.ThreadedResolver):
+        async def resolve(self, host, port=0, family=0):
+            calls.append(host)
+            return await super().resolve("127.0.0.1", port, family)
+
+    connector = aiohttp.TCPConnector(resolver=Resolver(), use_dns_cache=False)
+    url = http_server.make_url("/hello").with_host("example.test")
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(url) as resp:
+            assert await resp.text() == "Hello, world"
+    assert calls == ["example.test"]
