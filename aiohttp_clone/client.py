@@ -34,9 +34,10 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_reqrep import ClientRequest, ClientResponse, _default_fallback_charset
+from .client_timers import SecondTimers, TotalTimer
 from .client_ws import ClientWebSocketResponse
 from .compression import ACCEPT_ENCODING
-from .connector import BaseConnector, TCPConnector
+from .connector import BaseConnector, Connection, TCPConnector
 from .connector_tls import resolve_ssl
 from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
@@ -71,33 +72,6 @@ class ClientTimeout:
 
 
 DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
-
-
-class _TotalTimer:
-    """One timer per request for ``ClientTimeout.total``: cancels the request while it
-    waits for the head, then aborts the body read of the response it hands over to."""
-
-    __slots__ = ("_handle", "_response", "_task", "fired")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
-        self._task = asyncio.current_task()
-        self._response: ClientResponse | None = None
-        self.fired = False
-        self._handle = loop.call_at(loop.time() + seconds, self._fire)
-
-    def _fire(self) -> None:
-        self.fired = True
-        if self._response is not None:
-            self._response._on_total_timeout()
-        elif self._task is not None:
-            self._task.cancel()
-
-    def hand_over(self, response: ClientResponse) -> None:
-        self._response = response
-        response._set_timer(self._handle)
-
-    def cancel(self) -> None:
-        self._handle.cancel()
 
 
 class ClientSession:
@@ -198,7 +172,7 @@ class ClientSession:
         self._trace_configs = list(trace_configs or ())
         for trace_config in self._trace_configs:
             trace_config.freeze()
-        self._closed = False
+        self._timers = SecondTimers(self._loop)
 
     @staticmethod
     def _resolve_timeout(
@@ -315,6 +289,7 @@ class ClientSession:
 
     async def close(self) -> None:
         """Close the connector if this session owns it."""
+        self._timers.close()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
             await connector.close()
@@ -452,38 +427,41 @@ class ClientSession:
             data = self._json_payload(json)
         url = self._build_url(str_or_url, params)
         url, auth = self._resolve_auth(url, auth)
+        if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
+            ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         options = _RequestOptions(
-            session=self,
-            method=method.upper(),
-            data=data,
-            cookies=cookies,
-            headers=headers,
-            skip_auto_headers=skip_auto_headers,
-            compress=compress,
-            chunked=chunked,
-            expect100=expect100,
-            read_until_eof=read_until_eof,
-            proxy=URL(proxy) if isinstance(proxy, str) else proxy,
-            proxy_auth=proxy_auth,
-            proxy_headers=CIMultiDict(proxy_headers) if proxy_headers else None,
-            ssl=resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint),
-            server_hostname=server_hostname,
-            timeout=self._timeout if timeout is sentinel or timeout is None else timeout,
-            read_bufsize=read_bufsize or self._read_bufsize,
-            auto_decompress=self._auto_decompress if auto_decompress is None else auto_decompress,
-            max_line_size=max_line_size or self._max_line_size,
-            max_field_size=max_field_size or self._max_field_size,
-            max_headers=max_headers or self._max_headers,
-            middlewares=self._middlewares if middlewares is None else tuple(middlewares),
-            traces=self._make_traces(trace_request_ctx),
+            self,
+            method.upper(),
+            data,
+            cookies,
+            headers,
+            skip_auto_headers,
+            compress,
+            chunked,
+            expect100,
+            read_until_eof,
+            URL(proxy) if isinstance(proxy, str) else proxy,
+            proxy_auth,
+            CIMultiDict(proxy_headers) if proxy_headers else None,
+            ssl,
+            server_hostname,
+            self._timeout if timeout is sentinel or timeout is None else timeout,  # type: ignore[arg-type]
+            read_bufsize or self._read_bufsize,
+            self._auto_decompress if auto_decompress is None else auto_decompress,
+            max_line_size or self._max_line_size,
+            max_field_size or self._max_field_size,
+            max_headers or self._max_headers,
+            self._middlewares if middlewares is None else tuple(middlewares),
+            self._make_traces(trace_request_ctx) if self._trace_configs else [],
         )
         timer = None
-        total = options.timeout.total  # type: ignore[union-attr]
+        total = options.timeout.total
         if total:
-            timer = _TotalTimer(self._loop, total)
+            timer = TotalTimer(self._loop, total, options.timeout.ceil_threshold, self._timers)
         try:
             response = await options.run(url, auth, allow_redirects, max_redirects)
-            await self._check_status(response, raise_for_status)
+            if raise_for_status is not None or self._raise_for_status:
+                await self._check_status(response, raise_for_status)
         except asyncio.CancelledError:
             if timer is not None and timer.fired:
                 task = asyncio.current_task()
@@ -495,11 +473,13 @@ class ClientSession:
             if timer is not None:
                 timer.cancel()
             for trace in options.traces:
-                await trace.send_request_exception(method, url, options.last_headers, exc)
+                headers_sent = options.last_headers or CIMultiDict()
+                await trace.send_request_exception(method, url, headers_sent, exc)
             raise
         if timer is not None:
             if response.connection is not None:
                 timer.hand_over(response)
+                response._set_timer(timer)
             else:
                 timer.cancel()
         return response
@@ -547,15 +527,63 @@ class ClientSession:
 class _RequestOptions:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
-    def __init__(self, session: ClientSession, **options: Any) -> None:
+    __slots__ = (
+        "auto_decompress", "chunked", "compress", "cookies", "data", "expect100", "headers",
+        "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
+        "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
+        "server_hostname", "session", "skip_auto_headers", "ssl", "timeout", "traces",
+    )
+
+    def __init__(
+        self,
+        session: ClientSession,
+        method: str,
+        data: Any,
+        cookies: Any,
+        headers: Any,
+        skip_auto_headers: Iterable[str] | None,
+        compress: str | bool | None,
+        chunked: bool | None,
+        expect100: bool,
+        read_until_eof: bool,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        proxy_headers: CIMultiDict[str] | None,
+        ssl: Any,
+        server_hostname: str | None,
+        timeout: ClientTimeout,
+        read_bufsize: int,
+        auto_decompress: bool,
+        max_line_size: int,
+        max_field_size: int,
+        max_headers: int,
+        middlewares: tuple[ClientMiddlewareType, ...],
+        traces: list[Trace],
+    ) -> None:
         self.session = session
-        self.__dict__.update(options)
-        self.last_headers: CIMultiDict[str] = CIMultiDict()
-        self.method: str
-        self.data: Any
-        self.traces: list[Trace]
-        self.timeout: ClientTimeout
-        self.middlewares: tuple[ClientMiddlewareType, ...]
+        self.method = method
+        self.data = data
+        self.cookies = cookies
+        self.headers = headers
+        self.skip_auto_headers = skip_auto_headers
+        self.compress = compress
+        self.chunked = chunked
+        self.expect100 = expect100
+        self.read_until_eof = read_until_eof
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.timeout = timeout
+        self.read_bufsize = read_bufsize
+        self.auto_decompress = auto_decompress
+        self.max_line_size = max_line_size
+        self.max_field_size = max_field_size
+        self.max_headers = max_headers
+        self.middlewares = middlewares
+        self.traces = traces
+        self.last_headers: CIMultiDict[str] | None = None
 
     async def run(
         self, url: URL, auth: BasicAuth | None, allow_redirects: bool, max_redirects: int
@@ -569,7 +597,10 @@ class _RequestOptions:
         while True:
             request = self._build_request(method, url, data, auth)
             self.last_headers = request.headers
-            response = await self._send(request)
+            if self.middlewares:
+                response = await self._send_through_middlewares(request)
+            else:
+                response = await self._send_once(request)
             for cookie_header in response.headers.getall(hdrs.SET_COOKIE, ()):
                 session._cookie_jar.update_cookies_from_headers([cookie_header], response.url)
             if not (allow_redirects and response.status in _REDIRECT_STATUSES):
@@ -671,7 +702,7 @@ class _RequestOptions:
                 f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
             )
 
-    async def _send(self, request: ClientRequest) -> ClientResponse:
+    async def _send_through_middlewares(self, request: ClientRequest) -> ClientResponse:
         handler: ClientHandlerType = self._send_once
         for middleware in reversed(self.middlewares):
             handler = _bind_middleware(middleware, handler)
@@ -679,25 +710,34 @@ class _RequestOptions:
 
     async def _send_once(self, request: ClientRequest) -> ClientResponse:
         """Connect, write and read the head; a stale pooled socket is retried once."""
+        connector = self.session._connector
+        if connector is None:
+            raise RuntimeError("Session is closed")
+        traces = self.traces
         for attempt in (1, 2):
-            connection = await self._connect(request)
+            # An idle pooled connection needs no await; only a new one goes the long way.
+            connection = None if traces else connector._reuse_idle(request.connection_key)
+            if connection is None:
+                connection = await self._connect(connector, request)
             protocol = connection.protocol
             assert protocol is not None
             reused = protocol.responses_read > 0
             protocol.start_response(
                 request.method,
-                read_until_eof=self.read_until_eof,
-                auto_decompress=self.auto_decompress,
-                read_bufsize=self.read_bufsize,
-                read_timeout=self.timeout.sock_read,
-                max_line_size=self.max_line_size,
-                max_field_size=self.max_field_size,
-                max_headers=self.max_headers,
-                expect_continue=request.expect100,
+                self.read_until_eof,
+                self.auto_decompress,
+                self.read_bufsize,
+                self.timeout.sock_read,
+                self.max_line_size,
+                self.max_field_size,
+                self.max_headers,
+                request.expect100,
             )
             try:
-                response = await request.send(connection)
-                return await response.start(connection)
+                response = await request.send(connection) if traces else request._write(connection)
+                message, payload = await protocol.head_future()
+                response._attach(connection, message, payload)
+                return response
             except (ServerDisconnectedError, ClientOSError):
                 connection.close()
                 retry = attempt == 1 and reused and request.method in _IDEMPOTENT
@@ -708,10 +748,7 @@ class _RequestOptions:
                 raise
         raise AssertionError("unreachable")
 
-    async def _connect(self, request: ClientRequest) -> Any:
-        connector = self.session._connector
-        if connector is None:
-            raise RuntimeError("Session is closed")
+    async def _connect(self, connector: BaseConnector, request: ClientRequest) -> Connection:
         connect_timeout = self.timeout.connect
         if connect_timeout is None:
             return await connector.connect(request, self.traces, self.timeout)
@@ -798,9 +835,11 @@ class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._resp.wait_for_close()
+        response = self._resp
+        assert response is not None
+        response.release()
+        if response._writer is not None:
+            await response.wait_for_close()
 
 
 class _WSRequestContextManager(_BaseRequestContextManager[ClientWebSocketResponse]):

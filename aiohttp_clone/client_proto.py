@@ -93,7 +93,6 @@ class ResponseHandler(asyncio.Protocol):
     def start_response(
         self,
         method: str,
-        *,
         read_until_eof: bool,
         auto_decompress: bool,
         read_bufsize: int,
@@ -130,13 +129,10 @@ class ResponseHandler(asyncio.Protocol):
         self._parser = None
         self.upgraded = False
 
-    async def read_head(self) -> HeadResult:
-        """Wait for the head of the response; the body follows in the returned reader."""
+    def head_future(self) -> asyncio.Future[HeadResult]:
+        """Resolves to the head of the response and the reader its body will fill."""
         assert self._head_waiter is not None
-        try:
-            return await self._head_waiter
-        finally:
-            self._head_waiter = None
+        return self._head_waiter
 
     async def wait_for_continue(self) -> None:
         """Wait for ``100 Continue`` (or the final response, which also releases the body)."""
@@ -201,7 +197,13 @@ class ResponseHandler(asyncio.Protocol):
             self._dispatch(exc.events)  # a head that arrived before the error is still delivered
             self._fail_parse(exc)
             return
-        self._dispatch(events)
+        for event in events:
+            if event.__class__ is bytes:
+                self._feed_body(event)  # type: ignore[arg-type]
+            elif event is END_OF_MESSAGE:
+                self._end_message()
+            else:
+                self._on_head(event)  # type: ignore[arg-type]
         if parser.upgraded:
             self.upgraded = True
 
@@ -230,6 +232,7 @@ class ResponseHandler(asyncio.Protocol):
         self._decoder = decoder_for(encoding) if encoding else None
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
+            self._head_waiter = None
             waiter.set_result((message, payload))
         else:
             self._fail(ClientResponseError(None, (), message="Response to no request"))
@@ -318,6 +321,7 @@ class ResponseHandler(asyncio.Protocol):
         self._cancel_read_timer()
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
+            self._head_waiter = None
             waiter.set_exception(exc)
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(None)

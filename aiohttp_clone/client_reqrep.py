@@ -233,25 +233,29 @@ class ClientRequest:
 
     async def send(self, conn: Connection) -> ClientResponse:
         """Write the request; return the response object that will read the answer."""
+        response = self._write(conn)
+        for trace in self._traces:
+            await trace.send_request_headers(self.method, self.url, self.headers)
+        return response
+
+    def _write(self, conn: Connection) -> ClientResponse:
+        """Write the head (with a small body, in the same write); stream a larger body."""
         protocol = conn.protocol
         transport = conn.transport
         if protocol is None or transport is None:
             raise ClientConnectionError("Connection closed")
         head = serialize_request_head(self.method, self._target(), self.version, self.headers)
         body = self.body
-        if self._traces:
-            for trace in self._traces:
-                await trace.send_request_headers(self.method, self.url, self.headers)
         if body is None:
             transport.write(head)
         elif (
             isinstance(body, BytesPayload)
             and not self.chunked
             and not self.expect100
+            and not self._traces
             and len(body._value) <= _SMALL_BODY
         ):
             transport.write(head + bytes(body._value))
-            await self._trace_chunk(body._value)
         else:
             transport.write(head)
             self._writer_task = self.loop.create_task(self._write_body(conn, body))
@@ -410,24 +414,28 @@ class ClientResponse:
         """Read the response head from ``connection``."""
         protocol = connection.protocol
         assert protocol is not None
-        self._connection = connection
-        message, payload = await protocol.read_head()
-        self._set_head(message, payload)
-        if message.upgrade:
-            return self  # the connection now belongs to whoever asked for the upgrade
-        if protocol.message_in_progress:
-            protocol.set_message_complete_callback(self._response_eof)
-        else:
-            self._response_eof()
+        message, payload = await protocol.head_future()
+        self._attach(connection, message, payload)
         return self
 
-    def _set_head(self, message: RawResponseMessage, payload: StreamReader) -> None:
+    def _attach(
+        self, connection: Connection, message: RawResponseMessage, payload: StreamReader
+    ) -> None:
+        """Take the parsed head; the connection is released when the body is complete."""
+        self._connection = connection
         self.version = message.version
         self.status = message.code
         self.reason = message.reason
         self._headers = message.headers
         self._raw_headers = message.raw_headers
         self.content = payload
+        if message.upgrade:
+            return  # the connection now belongs to whoever asked for the upgrade
+        protocol = connection.protocol
+        if protocol is not None and protocol.message_in_progress:
+            protocol.set_message_complete_callback(self._response_eof)
+        else:
+            self._response_eof()
 
     def _response_eof(self) -> None:
         """The body is complete: the connection can serve another request."""

@@ -88,7 +88,8 @@ class Connection:
         protocol = self._protocol
         if protocol is not None:
             self._protocol = None
-            self._notify_release()
+            if self._callbacks:
+                self._notify_release()
             self._connector._release(self._key, protocol, should_close=True)
 
     def release(self) -> None:
@@ -96,7 +97,8 @@ class Connection:
         protocol = self._protocol
         if protocol is not None:
             self._protocol = None
-            self._notify_release()
+            if self._callbacks:
+                self._notify_release()
             self._connector._release(self._key, protocol)
 
     def detach(self) -> ResponseHandler | None:
@@ -231,6 +233,17 @@ class BaseConnector:
                 await trace.send_connection_create_end()
         return connection
 
+    def _reuse_idle(self, key: ConnectionKey) -> Connection | None:
+        """The fast path of ``connect``: an idle connection, when one is free right now."""
+        if self._waiters or self._closed or key not in self._idle or not self._has_room(key):
+            return None
+        protocol = self._take_idle(key)
+        if protocol is None:
+            return None
+        self._acquired.add(protocol)
+        self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
+        return Connection(self, key, protocol, self._loop)
+
     def _has_room(self, key: ConnectionKey) -> bool:
         if self._limit and len(self._acquired) >= self._limit:
             return False
@@ -294,7 +307,12 @@ class BaseConnector:
         keepalive = self._keepalive_timeout
         while idle:
             protocol, released_at = idle.pop()
-            if protocol.is_connected() and (keepalive is None or now - released_at < keepalive):
+            transport = protocol.transport
+            if (
+                transport is not None
+                and not transport.is_closing()
+                and (keepalive is None or now - released_at < keepalive)
+            ):
                 if not idle:
                     del self._idle[key]
                 return protocol
