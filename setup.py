@@ -1,7 +1,10 @@
 """Build script: cythonizes the accelerated twins unless AIOHTTP_CLONE_NO_EXTENSIONS is set.
 
 A machine without a C compiler still gets a working (pure-Python) install: a failed
-extension build is reported and skipped rather than aborting the installation.
+extension build is reported and skipped rather than aborting the installation, unless
+AIOHTTP_CLONE_REQUIRE_EXTENSIONS is set (release builds: a wheel must not ship without its
+C twins). With AIOHTTP_CLONE_NO_EXTENSIONS set the distribution has no extension modules, so
+the wheel is the pure ``py3-none-any`` one.
 """
 
 import os
@@ -13,6 +16,7 @@ from setuptools.command.build_ext import build_ext
 NO_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLONE_NO_EXTENSIONS"))
 if sys.implementation.name != "cpython":
     NO_EXTENSIONS = True
+REQUIRE_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS")) and not NO_EXTENSIONS
 
 EXTENSION_MODULES = ["_http_parser", "_websocket_mask"]
 
@@ -24,12 +28,16 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:
+            if REQUIRE_EXTENSIONS:
+                raise
             print(f"WARNING: C extensions not built ({exc}); using pure Python", file=sys.stderr)
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as exc:
+            if REQUIRE_EXTENSIONS:
+                raise
             print(f"WARNING: {ext.name} not built ({exc}); using pure Python", file=sys.stderr)
 
 

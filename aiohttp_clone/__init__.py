@@ -16,6 +16,7 @@ from .client import (
 )
 from .client_exceptions import *  # noqa: F403
 from .client_exceptions import __all__ as _exceptions_all
+from .client_middleware_digest_auth import DigestAuthMiddleware
 from .client_reqrep import ClientRequest, ClientResponse, RequestInfo
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout
 from .compression import set_zlib_backend
@@ -85,6 +86,7 @@ __all__ = (
     "USING_C_EXTENSIONS",
     "hdrs",
     "ClientHandlerType", "ClientMiddlewareType", "ClientSession", "ClientTimeout", "request",
+    "DigestAuthMiddleware",
     "ClientRequest", "ClientResponse", "RequestInfo", "Fingerprint",
     "ClientWebSocketResponse", "ClientWSTimeout",
     "WebSocketError", "WSCloseCode", "WSMessage", "WSMsgType",

@@ -387,6 +387,11 @@ cdef class HttpResponseParser:
     def tail(self):
         return bytes(self._tail)
 
+    @property
+    def idle(self):
+        """True between responses with no byte of a next one received (see docs/PARSER.md)."""
+        return self._error is None and self._state == S_STATUS and self._buf_len == 0
+
     def feed_data(self, data):
         """Parses `data` (bytes, bytearray or memoryview); returns the events it completes."""
         cdef Py_buffer view

@@ -114,6 +114,15 @@ class HttpResponseParser:
         """Bytes received after the head of the upgrade response."""
         return bytes(self._tail)
 
+    @property
+    def idle(self) -> bool:
+        """True between responses with no byte of a next one received.
+
+        The connection layer reads it after a response ends: bytes beyond that response, which
+        nobody asked for, mean the socket must not be reused.
+        """
+        return self._error is None and self._state == _STATUS and not self._buf
+
     def set_request_method(self, method: str) -> None:
         """HEAD and CONNECT change framing; read when a response head completes."""
         self._method = method

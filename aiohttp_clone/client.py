@@ -25,6 +25,7 @@ from .abc import AbstractCookieJar
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
+    ClientPayloadError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
@@ -53,6 +54,7 @@ _HTTP_SCHEMES = frozenset(("http", "https"))
 _WS_SCHEMES = frozenset(("ws", "wss"))
 _ALLOWED_SCHEMES = _HTTP_SCHEMES | _WS_SCHEMES
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+_CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
 _IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_clone/0.1.0"
 
@@ -147,8 +149,7 @@ class ClientSession:
         if cookies:
             self._cookie_jar.update_cookies(cookies)
         self._default_auth = auth
-        self._default_proxy = URL(proxy) if isinstance(proxy, str) else proxy
-        self._default_proxy_auth = proxy_auth
+        self._default_proxy, self._default_proxy_auth = _split_proxy(proxy, proxy_auth)
         self._version = version
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
@@ -427,6 +428,8 @@ class ClientSession:
             data = self._json_payload(json)
         url = self._build_url(str_or_url, params)
         url, auth = self._resolve_auth(url, auth)
+        if proxy is not None:
+            proxy, proxy_auth = _split_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
             ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         options = _RequestOptions(
@@ -440,7 +443,7 @@ class ClientSession:
             chunked,
             expect100,
             read_until_eof,
-            URL(proxy) if isinstance(proxy, str) else proxy,
+            proxy,  # type: ignore[arg-type]
             proxy_auth,
             CIMultiDict(proxy_headers) if proxy_headers else None,
             ssl,
@@ -528,7 +531,8 @@ class _RequestOptions:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
     __slots__ = (
-        "auto_decompress", "chunked", "compress", "cookies", "data", "expect100", "headers",
+        "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "data", "expect100",
+        "headers",
         "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
         "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
         "server_hostname", "session", "skip_auto_headers", "ssl", "timeout", "traces",
@@ -584,14 +588,14 @@ class _RequestOptions:
         self.middlewares = middlewares
         self.traces = traces
         self.last_headers: CIMultiDict[str] | None = None
+        self.cross_origin = False  # set once a redirect left the first origin
 
     async def run(
         self, url: URL, auth: BasicAuth | None, allow_redirects: bool, max_redirects: int
     ) -> ClientResponse:
         """Send, following redirects as the options allow; returns the final response."""
-        session = self.session
         history: list[ClientResponse] = []
-        method, data, origin = self.method, self.data, url.origin()
+        method, data = self.method, self.data
         for trace in self.traces:
             await trace.send_request_start(method, url, self._headers_preview(url))
         while True:
@@ -601,47 +605,89 @@ class _RequestOptions:
                 response = await self._send_through_middlewares(request)
             else:
                 response = await self._send_once(request)
-            for cookie_header in response.headers.getall(hdrs.SET_COOKIE, ()):
-                session._cookie_jar.update_cookies_from_headers([cookie_header], response.url)
+            cookie_headers = response.headers.getall(hdrs.SET_COOKIE, ())
+            if cookie_headers:
+                self.session._cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
             if not (allow_redirects and response.status in _REDIRECT_STATUSES):
                 break
             location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
             if not location:
                 break
+            for trace in self.traces:
+                await trace.send_request_redirect(method, url, request.headers, response)
             history.append(response)
+            # max_redirects=N follows N redirects; the one after that is an error.
             if len(history) > max_redirects:
                 response.close()
                 raise TooManyRedirects(
                     history[0].request_info, tuple(history), status=response.status,
                     message="Too many redirects", headers=response.headers,
                 )
-            for trace in self.traces:
-                await trace.send_request_redirect(method, url, request.headers, response)
             await _drain_redirect(response)
-            url = self._redirect_url(url, location)
-            method, data = _redirect_method(response.status, method, data)
-            if url.origin() != origin:
-                # Credentials belong to the origin they were given for.
+            next_url, location_auth = self._redirect_url(url, location)
+            method, data = self._redirect_method(response.status, method, request)
+            if next_url.origin() != url.origin():
+                # Credentials and cookies given for one origin are not sent to another; the
+                # jar still sends the new origin its own cookies.
                 auth = None
-                self.headers = _without_credentials(self.headers)
-                origin = url.origin()
+                self.cookies = None
+                self.cross_origin = True
+            auth = location_auth or auth
+            url = next_url
         response._history = tuple(history)
         for trace in self.traces:
             await trace.send_request_end(method, url, request.headers, response)
         return response
 
-    def _redirect_url(self, url: URL, location: str) -> URL:
+    def _redirect_method(
+        self, status: int, method: str, request: ClientRequest
+    ) -> tuple[str, Any]:
+        """303 turns anything but HEAD into GET; 301/302 turn POST into GET (as browsers do).
+
+        Otherwise the method and body are kept: the same payload is sent again, which needs a
+        body that can be replayed.
+        """
+        if (status == 303 and method != hdrs.METH_HEAD) or (
+            status in (301, 302) and method == hdrs.METH_POST
+        ):
+            self.headers = _without_content_headers(self.headers)
+            return hdrs.METH_GET, None
+        body = request.body
+        if body is not None and not body.reusable:
+            raise ClientPayloadError(
+                f"Cannot follow a {status} redirect from {request.url}: the request body "
+                f"({type(body).__name__}) can only be sent once. Use bytes or a seekable "
+                "file, or allow_redirects=False."
+            )
+        return method, body
+
+    def _redirect_url(self, url: URL, location: str) -> tuple[URL, BasicAuth | None]:
+        """Resolve ``location`` against ``url``; credentials in it become the next hop's auth."""
+        encoded = not self.session._requote_redirect_url
         try:
-            target = URL(location, encoded=not self.session._requote_redirect_url)
+            target = URL(location, encoded=encoded)
+            scheme = target.scheme
+            if scheme and scheme not in _HTTP_SCHEMES:
+                raise NonHttpUrlRedirectClientError(location)
+            if scheme and not target.absolute:
+                rest = location.partition(":")[2]
+                if scheme != url.scheme or rest.startswith("//"):
+                    raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
+                # "http:/path" and "http:path" are relative references, as browsers read them.
+                target = URL(rest, encoded=encoded)
+            target = url.join(target)
+            target.origin()
+        except InvalidUrlRedirectClientError:
+            raise
         except ValueError as exc:
             raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a "
                                                 "location that does not look like a URL") from exc
-        if target.scheme and target.scheme not in _HTTP_SCHEMES:
-            raise NonHttpUrlRedirectClientError(location)
-        target = url.join(target)
         if not target.raw_host:
             raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
-        return target.with_fragment(None) if target.raw_fragment else target
+        auth = None
+        if target.raw_user or target.raw_password:
+            target, auth = strip_auth_from_url(target)
+        return (target.with_fragment(None) if target.raw_fragment else target), auth
 
     def _headers_preview(self, url: URL) -> CIMultiDict[str]:
         return self.session._prepare_headers(self.headers, url)
@@ -651,6 +697,10 @@ class _RequestOptions:
     ) -> ClientRequest:
         session = self.session
         headers = session._prepare_headers(self.headers, url)
+        if self.cross_origin:
+            # Session and request headers alike: credentials stay with the first origin.
+            for name in _CREDENTIAL_HEADERS:
+                headers.popall(name, None)
         if self.skip_auto_headers:
             for name in self.skip_auto_headers:
                 if name not in (self.headers or ()):
@@ -658,7 +708,8 @@ class _RequestOptions:
         self._add_cookies(headers, url)
         proxy, proxy_auth = self.proxy, self.proxy_auth
         if proxy is None and session._default_proxy is not None:
-            proxy, proxy_auth = session._default_proxy, session._default_proxy_auth
+            proxy = session._default_proxy
+            proxy_auth = proxy_auth or session._default_proxy_auth
         if proxy is None and session._trust_env:
             with suppress(LookupError):
                 proxy, proxy_auth = get_env_proxy_for_url(url)
@@ -763,6 +814,22 @@ class _RequestOptions:
             ) from exc
 
 
+def _split_proxy(
+    proxy: str | URL | None, proxy_auth: BasicAuth | None
+) -> tuple[URL | None, BasicAuth | None]:
+    """A proxy URL without credentials; credentials in it stand in for a missing proxy_auth."""
+    if proxy is None:
+        return None, proxy_auth
+    try:
+        url = URL(proxy) if not isinstance(proxy, URL) else proxy
+    except ValueError as exc:
+        raise InvalidUrlClientError(proxy) from exc
+    if url.raw_user or url.raw_password:
+        url, url_auth = strip_auth_from_url(url)
+        proxy_auth = proxy_auth or url_auth
+    return url, proxy_auth
+
+
 def _bind_middleware(middleware: ClientMiddlewareType, handler: ClientHandlerType) -> Any:
     async def call(request: ClientRequest) -> ClientResponse:
         return await middleware(request, handler)
@@ -770,20 +837,14 @@ def _bind_middleware(middleware: ClientMiddlewareType, handler: ClientHandlerTyp
     return call
 
 
-def _redirect_method(status: int, method: str, data: Any) -> tuple[str, Any]:
-    """303 turns anything but HEAD into GET; 301/302 turn POST into GET (as browsers do)."""
-    if (status == 303 and method != hdrs.METH_HEAD) or (
-        status in (301, 302) and method == hdrs.METH_POST
-    ):
-        return hdrs.METH_GET, None
-    return method, data
-
-
-def _without_credentials(headers: Any) -> Any:
+def _without_content_headers(headers: Any) -> Any:
+    """A body dropped on redirect takes the fields that described it along."""
     if not headers:
         return headers
     cleaned = CIMultiDict(headers)
-    for name in (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION):
+    for name in (
+        hdrs.CONTENT_LENGTH, hdrs.CONTENT_TYPE, hdrs.CONTENT_ENCODING, hdrs.TRANSFER_ENCODING
+    ):
         cleaned.popall(name, None)
     return cleaned
 
@@ -792,8 +853,9 @@ async def _drain_redirect(response: ClientResponse) -> None:
     """Read a small redirect body so its connection can be reused; drop a large one."""
     content_length = response.content_length
     if content_length is not None and content_length <= 64 * 1024:
+        # Straight from the stream: aiohttp sends no chunk-received signal for this body.
         with suppress(ClientConnectionError, asyncio.IncompleteReadError):
-            await response.read()
+            await response.content.read()
     response.release()
 
 

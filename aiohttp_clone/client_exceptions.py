@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from multidict import MultiMapping
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 if TYPE_CHECKING:
     from .client_reqrep import ClientResponse, ConnectionKey, Fingerprint, RequestInfo
@@ -73,7 +74,7 @@ class ClientResponseError(ClientError):
         return f"{self.status}, message={self.message!r}, url={str(url)!r}"
 
     def __repr__(self) -> str:
-        args = f"{self.request_info!r}, {self.history!r}"
+        args = f"{_masked(self.request_info)!r}, {self.history!r}"
         if self.status != 0:
             args += f", status={self.status!r}"
         if self.message != "":
@@ -220,6 +221,29 @@ class ClientPayloadError(ClientError):
     """The response body was truncated or malformed."""
 
 
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+def _masked(request_info: Any) -> Any:
+    """``request_info`` with credential header values masked, for reprs (which end up in logs)."""
+    headers = getattr(request_info, "headers", None)
+    if headers is None or not any(name in headers for name in _CREDENTIAL_HEADERS):
+        return request_info
+    masked: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers.items():
+        masked.add(name, "********" if name in _CREDENTIAL_HEADERS else value)
+    return request_info._replace(headers=CIMultiDictProxy(masked))
+
+
+# The userinfo of an absolute URL: ``scheme://user:password@``.
+_USERINFO_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#@]*?:)[^/?#]*@")
+
+
+def _without_password(url: Any) -> str:
+    """``url`` as text with any password masked: messages and logs must not carry it."""
+    return _USERINFO_RE.sub(r"\1********@", str(url), count=1)
+
+
 class InvalidURL(ClientError, ValueError):
     """The URL cannot be requested; ``url`` is the offending value."""
 
@@ -243,9 +267,10 @@ class InvalidURL(ClientError, ValueError):
         return f"<{type(self).__name__} {self}>"
 
     def __str__(self) -> str:
+        url = _without_password(self._url)
         if self._description:
-            return f"{self._url} - {self._description}"
-        return str(self._url)
+            return f"{url} - {self._description}"
+        return url
 
 
 class InvalidUrlClientError(InvalidURL):

@@ -3,6 +3,12 @@
 One ``ResponseHandler`` lives as long as its TCP (or unix, or TLS) connection and serves the
 requests sent over it one after another. The per-request work here is kept to a minimum: one
 parser call per network read, one loop over the events it returns.
+
+Decoded bodies obey flow control too. A content decoder returns at most ``MAX_OUTPUT`` bytes per
+call and keeps the rest, so when the reader asks to pause while the decoder still holds output,
+the events of that network read not yet handed on wait in ``_deferred`` (the transport is paused,
+so no read adds to them) until ``resume_reading`` drains the decoder and hands them on. A
+compression bomb therefore costs at most the reader's limit plus one decoder call of memory.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ class ResponseHandler(asyncio.Protocol):
         self._read_timer: asyncio.TimerHandle | None = None
         self._last_read = 0.0
         self._upgrade_sink: Callable[[bytes], None] | None = None
+        # Events held back while the decoder has output the paused reader has no room for;
+        # None when nothing is held back. ``_deferred_eof`` is the pending connection_lost.
+        self._deferred: list[object] | None = None
+        self._deferred_eof: tuple[BaseException | None] | None = None
         self.should_close = False
         self.responses_read = 0
         self.message_in_progress = False
@@ -67,8 +77,11 @@ class ResponseHandler(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.transport = None
         self.should_close = True
-        self._cancel_read_timer()
-        if self.message_in_progress:
+        self._cancel_read_timer()  # no socket left to time out
+        if self._deferred is not None:
+            # Decoded output is still waiting for the reader: end the body after it.
+            self._deferred_eof = (exc,)
+        elif self.message_in_progress:
             self._finish_on_eof(exc)
         if self._drain_waiter is not None and not self._drain_waiter.done():
             self._drain_waiter.set_exception(ClientConnectionResetError("Connection lost"))
@@ -149,14 +162,24 @@ class ResponseHandler(asyncio.Protocol):
 
     # -- flow control ---------------------------------------------------------------------
 
+    # The flag follows the reader even without a transport: held-back decoder output must
+    # still wait for room after the peer has gone.
+
     def pause_reading(self) -> None:
-        if not self._reading_paused and self.transport is not None:
+        if not self._reading_paused:
             self._reading_paused = True
-            self.transport.pause_reading()
+            if self.transport is not None:
+                self.transport.pause_reading()
 
     def resume_reading(self) -> None:
-        if self._reading_paused and self.transport is not None:
-            self._reading_paused = False
+        if not self._reading_paused:
+            return
+        self._reading_paused = False
+        if self._deferred is not None:
+            self._resume_deferred()
+            if self._reading_paused or self._deferred is not None:
+                return  # the reader filled up again: the transport stays paused
+        if self.transport is not None:
             self.transport.resume_reading()
 
     def pause_writing(self) -> None:
@@ -187,7 +210,7 @@ class ResponseHandler(asyncio.Protocol):
         if self._read_timer is not None:
             self._last_read = self._loop.time()
         parser = self._parser
-        if parser is None:
+        if parser is None or not (self.message_in_progress or parser.upgraded):
             # Bytes nobody asked for: a smuggled or stray response. Never reuse this socket.
             self._fail(ClientResponseError(None, (), message="Data received with no request"))
             return
@@ -197,24 +220,36 @@ class ResponseHandler(asyncio.Protocol):
             self._dispatch(exc.events)  # a head that arrived before the error is still delivered
             self._fail_parse(exc)
             return
-        for event in events:
-            if event.__class__ is bytes:
-                self._feed_body(event)  # type: ignore[arg-type]
-            elif event is END_OF_MESSAGE:
-                self._end_message()
-            else:
-                self._on_head(event)  # type: ignore[arg-type]
+        if self._deferred is not None:
+            # Only a transport that ignores pause_reading gets here; order is kept all the same.
+            self._deferred.extend(events)
+        else:
+            self._dispatch(events)
         if parser.upgraded:
             self.upgraded = True
 
     def _dispatch(self, events: list[object]) -> None:
-        for event in events:
+        for index, event in enumerate(events):
             if event.__class__ is bytes:
-                self._feed_body(event)  # type: ignore[arg-type]
+                if not self._feed_body(event):  # type: ignore[arg-type]
+                    self._deferred = events[index + 1 :]
+                    return
             elif event is END_OF_MESSAGE:
                 self._end_message()
             else:
                 self._on_head(event)  # type: ignore[arg-type]
+
+    def _resume_deferred(self) -> None:
+        """The reader has room again: drain the decoder, then hand on what was held back."""
+        if not self._drain_decoder():
+            return
+        events, self._deferred = self._deferred, None
+        if events:
+            self._dispatch(events)
+        if self._deferred is None and self._deferred_eof is not None:
+            (exc,), self._deferred_eof = self._deferred_eof, None
+            if self.message_in_progress:
+                self._finish_on_eof(exc)
 
     def _on_head(self, message: RawResponseMessage) -> None:
         if 100 <= message.code < 200 and not message.upgrade:
@@ -237,19 +272,36 @@ class ResponseHandler(asyncio.Protocol):
         else:
             self._fail(ClientResponseError(None, (), message="Response to no request"))
 
-    def _feed_body(self, data: bytes) -> None:
+    def _feed_body(self, data: bytes) -> bool:
+        """Hand body bytes on; False when decoded output is left for ``resume_reading``."""
         payload = self._payload
         if payload is None:
-            return
+            return True
         decoder = self._decoder
         if decoder is None:
             payload.feed_data(data)
-            return
+            return True
         try:
-            for piece in decoder.decompress_iter(data):
-                payload.feed_data(piece)
+            payload.feed_data(decoder.decompress(data))
         except ClientPayloadError as exc:
             self._fail(exc)
+            return True
+        return self._drain_decoder()
+
+    def _drain_decoder(self) -> bool:
+        """Feed the decoder's pending output while the reader has room; False if some is left."""
+        decoder = self._decoder
+        payload = self._payload
+        if decoder is None or payload is None:
+            return True
+        try:
+            while not decoder.needs_input:
+                if self._reading_paused:
+                    return False
+                payload.feed_data(decoder.decompress(b""))
+        except ClientPayloadError as exc:
+            self._fail(exc)
+        return True
 
     def _end_message(self) -> None:
         if self._skip_interim_end:
@@ -272,7 +324,10 @@ class ResponseHandler(asyncio.Protocol):
         self.message_in_progress = False
         self.responses_read += 1
         self._cancel_read_timer()
-        if self.upgraded or (self._parser is not None and self._parser.upgraded):
+        parser = self._parser
+        if self.upgraded or parser is None or not parser.idle:
+            # An upgrade, or bytes past the end of this response that no request asked for
+            # (a smuggled response): the socket cannot serve another request.
             self.should_close = True
         payload.feed_eof()
         callback = self._on_message_complete
@@ -323,12 +378,18 @@ class ResponseHandler(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             self._head_waiter = None
             waiter.set_exception(exc)
+            # A request that failed before awaiting its head (say, a head refused by validation)
+            # never will; whoever does await it still gets ``exc``.
+            waiter.exception()
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(None)
         payload = self._payload
         if payload is not None:
             self._payload = None
             payload.set_exception(exc)
+        self._decoder = None
+        self._deferred = None
+        self._deferred_eof = None
         self._parser = None
         self._on_message_complete = None
         self.close()

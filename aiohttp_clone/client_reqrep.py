@@ -65,6 +65,9 @@ class ConnectionKey(NamedTuple):
     proxy: URL | None
     proxy_auth: BasicAuth | None
     proxy_headers_hash: int | None
+    # The name TLS verified the certificate against: a socket verified for one name must
+    # never serve a request that asked for another.
+    server_hostname: str | None = None
 
 
 class RequestInfo(NamedTuple):
@@ -140,12 +143,35 @@ class ClientRequest:
         self._writer_task: asyncio.Task[None] | None = None
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
+        if proxy is not None:
+            self._apply_proxy_headers(proxy)
         if data is not None:
             self._set_body(data)
         elif self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
             headers[hdrs.CONTENT_LENGTH] = "0"
         if expect100:
             headers[hdrs.EXPECT] = "100-continue"
+
+    def _apply_proxy_headers(self, proxy: URL) -> None:
+        """What is addressed to the proxy travels where only the proxy reads it.
+
+        Plain http goes to the proxy as the request itself, so the request carries the proxy's
+        fields. Through a CONNECT tunnel the request reaches the origin, so a
+        ``Proxy-Authorization`` given with the request headers moves to the CONNECT instead.
+        """
+        from .connector_proxy import headers_for_proxy
+
+        if self.is_ssl():
+            moved = self.headers.popall(hdrs.PROXY_AUTHORIZATION, ())
+            if moved and self.proxy_auth is None and not (proxy.raw_user or proxy.raw_password):
+                proxy_headers = CIMultiDict(self.proxy_headers or ())
+                proxy_headers.setdefault(hdrs.PROXY_AUTHORIZATION, moved[0])
+                self.proxy_headers = proxy_headers
+            return
+        extra = headers_for_proxy(proxy, self.proxy_auth, self.proxy_headers)
+        for name in extra:
+            self.headers.popall(name, None)
+        self.headers.extend(extra)
 
     # -- identity -------------------------------------------------------------------------
 
@@ -173,6 +199,7 @@ class ClientRequest:
             self.proxy,
             self.proxy_auth,
             proxy_headers_hash,
+            self.server_hostname if self.url.scheme in ("https", "wss") else None,
         )
 
     @property
@@ -442,7 +469,14 @@ class ClientResponse:
         connection = self._connection
         if connection is not None:
             self._connection = None
-            connection.release()
+            writer = self._writer
+            if writer is not None and not writer.done():
+                # Answered before the body was all sent (a redirect or an error that did not
+                # read it): the rest of the body would be taken for the next request.
+                writer.cancel()
+                connection.close()
+            else:
+                connection.release()
         self._cancel_timer()
 
     def _set_timer(self, handle: Any) -> None:
@@ -555,10 +589,15 @@ class ClientResponse:
 
     @reify
     def cookies(self) -> SimpleCookie:
+        """What this response set, parsed as the jar parses it (RFC 6265, not SimpleCookie.load,
+        which drops a whole header over one odd attribute and takes unknown ones for cookies)."""
+        from .cookiejar import parse_set_cookie
+
         cookies: SimpleCookie = SimpleCookie()
         for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-            with contextlib.suppress(Exception):
-                cookies.load(value)
+            morsel = parse_set_cookie(value)
+            if morsel is not None:
+                dict.__setitem__(cookies, morsel.key, morsel)
         return cookies
 
     # -- reading the body -----------------------------------------------------------------

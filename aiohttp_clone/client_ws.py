@@ -38,6 +38,12 @@ if TYPE_CHECKING:
 
 __all__ = ("DEFAULT_WS_CLIENT_TIMEOUT", "ClientWSTimeout", "ClientWebSocketResponse")
 
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+_PING = WSMsgType.PING
+_PONG = WSMsgType.PONG
+_CLOSE = WSMsgType.CLOSE
+_READ_BUFFER = 2**18  # bytes per socket read, as asyncio's own transports read
 _READ_HIGH_WATER = 2**16  # queued payload bytes above which the socket stops being read
 _CLOSED_RECEIVE_LIMIT = 5  # receive() calls on a closed socket before it is a bug
 
@@ -92,7 +98,8 @@ class ClientWebSocketResponse:
         self._queue: deque[WSMessage | BaseException] = deque()
         self._queued_bytes = 0
         self._waiter: asyncio.Future[None] | None = None
-        self._receiving: asyncio.Future[None] | None = None
+        self._receiving = False  # a receive() is running
+        self._receive_done: asyncio.Future[None] | None = None  # made by close() to wait for it
         self._closed = False
         self._closing = False
         self._close_code: int | None = None
@@ -103,6 +110,7 @@ class ClientWebSocketResponse:
         self._ping_sent_at = 0.0
         connection.closed.add_done_callback(self._on_connection_lost)
         tail = connection.set_upgrade_sink(self._feed)
+        self._reads = _ReadInto.install(connection, self._feed)
         if tail:
             self._feed(tail)
         if heartbeat:
@@ -110,24 +118,32 @@ class ClientWebSocketResponse:
 
     # -- incoming -------------------------------------------------------------------------
 
-    def _feed(self, data: bytes) -> None:
+    def _feed(self, data: bytes | memoryview) -> None:
         """The upgrade sink: every chunk the socket delivers after the 101 head."""
-        self._last_received = self._loop.time()
-        reader = self._reader
+        if self._heartbeat:
+            self._last_received = self._loop.time()
         try:
-            messages = reader.feed_data(data)
+            messages = self._reader.feed_data(data)
         except WebSocketError as exc:
             self._conn.set_upgrade_sink(_discard)  # the stream is unparseable from here on
+            if self._reads is not None:
+                self._reads.sink = _discard
             self._push(exc)
             return
         for msg in messages:
-            kind = msg.type
-            if self._autoping and (kind is WSMsgType.PING or kind is WSMsgType.PONG):
-                if kind is WSMsgType.PING:
-                    self._write_now(msg.data, WSMsgType.PONG)
+            kind = msg[0]
+            if kind is _TEXT or kind is _BINARY:
+                # _push, inlined: this is the path every data message takes
+                self._queued_bytes += len(msg[1])
+                self._queue.append(msg)
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
                 continue
-            if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
-                self._queued_bytes += len(msg.data)
+            if self._autoping and (kind is _PING or kind is _PONG):
+                if kind is _PING:
+                    self._write_now(msg[1], _PONG)
+                continue
             self._push(msg)
         if self._queued_bytes > _READ_HIGH_WATER:
             self._conn.pause_reading()
@@ -142,35 +158,44 @@ class ClientWebSocketResponse:
         self._cancel_heartbeat()
         self._push(_ConnectionLost())
 
+    async def _wait(self, timeout: float | None) -> None:
+        """Until something is queued (or ``timeout`` seconds pass: ServerTimeoutError)."""
+        waiter = self._waiter = self._loop.create_future()
+        handle = None
+        if timeout is not None:
+            handle = self._loop.call_later(timeout, _expire, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if handle is not None:
+                handle.cancel()
+
+    def _take(self) -> WSMessage:
+        """Pop the head of the (non-empty) queue; raises what the reader or the connection
+        reported."""
+        queue = self._queue
+        item = queue.popleft()
+        if type(item) is WSMessage:
+            kind = item[0]
+            if kind is _TEXT or kind is _BINARY:
+                self._queued_bytes -= len(item[1])
+                if self._queued_bytes <= _READ_HIGH_WATER:
+                    self._conn.resume_reading()
+            return item
+        if isinstance(item, _ConnectionLost):
+            queue.appendleft(item)  # left in place: every later read sees it too
+        raise item  # type: ignore[misc]
+
     async def _next(self, timeout: float | None) -> WSMessage:
         """The next queued message; raises what the reader or the connection reported."""
-        queue = self._queue
-        if not queue:
-            waiter = self._waiter = self._loop.create_future()
-            handle = None
-            if timeout is not None:
-                handle = self._loop.call_later(timeout, _expire, waiter)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                if handle is not None:
-                    handle.cancel()
-        item = queue[0]
-        if isinstance(item, _ConnectionLost):
-            raise item  # left in place: every later read sees it too
-        queue.popleft()
-        if isinstance(item, BaseException):
-            raise item
-        if item.type is WSMsgType.TEXT or item.type is WSMsgType.BINARY:
-            self._queued_bytes -= len(item.data)
-            if self._queued_bytes <= _READ_HIGH_WATER:
-                self._conn.resume_reading()
-        return item
+        if not self._queue:
+            await self._wait(timeout)
+        return self._take()
 
     async def receive(self, timeout: float | None = None) -> WSMessage:
         """The next message; CLOSE/CLOSING/CLOSED/ERROR ones report the end of the socket."""
-        if self._receiving is not None:
+        if self._receiving:
             raise RuntimeError("Concurrent call to receive() is not allowed")
         if self._closed:
             self._closed_receives += 1
@@ -180,24 +205,39 @@ class ClientWebSocketResponse:
         if self._closing:
             await self.close()
             return WS_CLOSED_MESSAGE
-        self._receiving = self._loop.create_future()
+        self._receiving = True
         try:
             msg = await self._receive_one(timeout or self._timeout.ws_receive)
         finally:
-            receiving, self._receiving = self._receiving, None
-            receiving.set_result(None)
-        if msg.type is WSMsgType.CLOSE:
+            self._receiving = False
+            done = self._receive_done
+            if done is not None:
+                self._receive_done = None
+                done.set_result(None)
+        kind = msg[0]
+        if kind is _CLOSE:
             self._closing = True
             self._close_code = msg.data
             if not self._closed and self._autoclose:
                 await self.close()
-        elif msg.type is WSMsgType.CLOSING:
+        elif kind is WSMsgType.CLOSING:
             self._closing = True
         return msg
 
     async def _receive_one(self, timeout: float | None) -> WSMessage:
         try:
-            return await self._next(timeout)
+            if not self._queue:  # _wait, inlined: one coroutine less on every wait
+                waiter = self._waiter = self._loop.create_future()
+                handle = None
+                if timeout is not None:
+                    handle = self._loop.call_later(timeout, _expire, waiter)
+                try:
+                    await waiter
+                finally:
+                    self._waiter = None
+                    if handle is not None:
+                        handle.cancel()
+            return self._take()
         except ServerTimeoutError as exc:
             if exc is self._exception:  # the heartbeat's missing pong: the socket is gone
                 return WSMessage(WSMsgType.ERROR, exc, None)
@@ -255,22 +295,33 @@ class ClientWebSocketResponse:
             raise ClientConnectionResetError("Cannot write to closing transport")
         transport.write(self._writer.frame(payload, opcode, compress))
 
+    def _must_drain(self) -> bool:
+        """Whether ``_drain_helper`` has anything to do (a full buffer, or no transport for
+        it to report), so the common send skips creating its coroutine."""
+        conn = self._conn
+        return conn._writing_paused or conn.transport is None
+
     async def send_frame(
         self, message: bytes, opcode: WSMsgType, compress: int | None = None
     ) -> None:
         """Send one complete frame; waits only when the socket's write buffer is full."""
         self._write_now(message, opcode, compress)
-        await self._conn._drain_helper()
+        if self._must_drain():
+            await self._conn._drain_helper()
 
     async def send_str(self, data: str, compress: int | None = None) -> None:
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self.send_frame(data.encode("utf-8"), WSMsgType.TEXT, compress)
+        self._write_now(data.encode("utf-8"), _TEXT, compress)  # send_frame, inlined
+        if self._must_drain():
+            await self._conn._drain_helper()
 
     async def send_bytes(self, data: bytes, compress: int | None = None) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self.send_frame(data, WSMsgType.BINARY, compress)
+        self._write_now(data, _BINARY, compress)  # send_frame, inlined
+        if self._must_drain():
+            await self._conn._drain_helper()
 
     async def send_json(
         self, data: Any, compress: int | None = None, *, dumps: Callable[[Any], str] = json.dumps
@@ -296,10 +347,13 @@ class ClientWebSocketResponse:
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
         """Send a close frame and wait (``ws_close`` seconds) for the server's; False if the
         socket was already closed."""
-        if self._receiving is not None and not self._closing:
+        if self._receiving and not self._closing:
             # Wake the task blocked in receive() with CLOSING, and let it return first.
             self._push(WS_CLOSING_MESSAGE)
-            await asyncio.shield(self._receiving)
+            done = self._receive_done
+            if done is None:
+                done = self._receive_done = self._loop.create_future()
+            await asyncio.shield(done)
         if self._closed:
             return False
         self._closed = True
@@ -429,6 +483,46 @@ class ClientWebSocketResponse:
 
     def exception(self) -> BaseException | None:
         return self._exception
+
+
+class _ReadInto(asyncio.BufferedProtocol):
+    """The transport's protocol once the websocket is open: the socket is read into one
+    reused buffer instead of a fresh 256 KiB bytes object per read (which glibc maps and
+    unmaps every time: three system calls and page faults on every chunk). Everything but
+    the data goes on to the connection's own protocol, which stays in charge."""
+
+    def __init__(self, conn: ResponseHandler, sink: Callable[[Any], None]) -> None:
+        self.conn = conn
+        self.sink = sink
+        self.view = memoryview(bytearray(_READ_BUFFER))
+
+    @classmethod
+    def install(cls, conn: ResponseHandler, sink: Callable[[Any], None]) -> _ReadInto | None:
+        transport = conn.transport
+        set_protocol = getattr(transport, "set_protocol", None)
+        if set_protocol is None:
+            return None  # keep the connection's data_received path (the upgrade sink)
+        reads = cls(conn, sink)
+        set_protocol(reads)
+        return reads
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.sink(self.view[:nbytes])
+
+    def eof_received(self) -> bool | None:
+        return self.conn.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.conn.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.conn.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.conn.resume_writing()
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:

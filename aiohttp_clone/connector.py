@@ -545,19 +545,41 @@ class TCPConnector(BaseConnector):
     async def _create_connection(
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
-        key = req.connection_key
+        if req.proxy is not None:
+            from .connector_proxy import connect_through_proxy
+
+            return await connect_through_proxy(self, req, timeout)
         host = req.url.raw_host or ""
-        port = req.port
-        try:
-            addrs = await self._resolve_host(host, port, traces)
-        except OSError as exc:
-            raise ClientConnectorDNSError(key, exc) from exc
         sslcontext = self._ssl_for(req)
         server_hostname = None
         if sslcontext is not None:
             server_hostname = req.server_hostname or host.rstrip(".")
+        protocol = await self._open_tcp(
+            host, req.port, req.connection_key, traces, timeout, sslcontext, server_hostname,
+            req.url.host_port_subcomponent or host, ClientConnectorError,
+        )
+        self._check_fingerprint(req, protocol)
+        return protocol
+
+    async def _open_tcp(
+        self,
+        host: str,
+        port: int,
+        key: ConnectionKey,
+        traces: list[Trace],
+        timeout: ClientTimeout,
+        sslcontext: ssl.SSLContext | None,
+        server_hostname: str | None,
+        where: str,
+        error_class: type[ClientConnectorError],
+    ) -> ResponseHandler:
+        """Resolve, connect (happy eyeballs) and optionally wrap in TLS; errors name ``key``."""
         try:
-            async with _deadline(timeout.sock_connect, "Connection timeout to host {}", req):
+            addrs = await self._resolve_host(host, port, traces)
+        except OSError as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        try:
+            async with _deadline(timeout.sock_connect, f"Connection timeout to host {where}"):
                 sock = await self._open_socket(addrs)
                 _, protocol = await self._loop.create_connection(
                     lambda: ResponseHandler(self._loop),
@@ -573,8 +595,7 @@ class TCPConnector(BaseConnector):
         except OSError as exc:
             if isinstance(exc, TimeoutError):
                 raise
-            raise ClientConnectorError(key, exc) from exc
-        self._check_fingerprint(req, protocol)
+            raise error_class(key, exc) from exc
         return protocol
 
     async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:
@@ -617,9 +638,9 @@ class _deadline:
 
     __slots__ = ("_message", "_scope", "_seconds")
 
-    def __init__(self, seconds: float | None, template: str, req: ClientRequest) -> None:
+    def __init__(self, seconds: float | None, message: str) -> None:
         self._seconds = seconds
-        self._message = template.format(req.url.host_port_subcomponent)
+        self._message = message
         self._scope: asyncio.Timeout | None = None
 
     async def __aenter__(self) -> None:
@@ -696,7 +717,7 @@ class UnixConnector(BaseConnector):
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
         try:
-            async with _deadline(timeout.sock_connect, "Connection timeout to {}", req):
+            async with _deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
                 _, protocol = await self._loop.create_unix_connection(
                     lambda: ResponseHandler(self._loop), self._path
                 )
@@ -737,7 +758,7 @@ class NamedPipeConnector(BaseConnector):
     async def _create_connection(
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
-        async with _deadline(timeout.sock_connect, "Connection timeout to {}", req):
+        async with _deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
             _, protocol = await self._loop.create_pipe_connection(  # type: ignore[attr-defined]
                 lambda: ResponseHandler(self._loop), self._path
             )

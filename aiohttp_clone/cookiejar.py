@@ -80,7 +80,9 @@ class _InvalidCookie(CookieError, ValueError):
     """Raised for a cookie the user supplied; both bases so aiohttp-era handlers still match."""
 
 
-def _make_morsel(name: str, value: str, coded_value: str, cls: type[Morsel] = _Morsel) -> Morsel:
+def _make_morsel(
+    name: str, value: str, coded_value: str, cls: type[Morsel[str]] = _Morsel
+) -> Morsel[str]:
     # __setstate__ sets the key without Morsel.set's legal-character table, which rejects
     # names browsers accept (``cart[1]``); our own checks run before this.
     morsel = cls()
@@ -161,7 +163,7 @@ def parse_cookie_date(text: str) -> float | None:
     return float(calendar.timegm((year, month, day, hour, minute, second)))
 
 
-def _expiry(morsel: Morsel, now: float) -> float | None:
+def _expiry(morsel: Morsel[str], now: float) -> float | None:
     """Absolute expiry time; Max-Age wins over Expires (RFC 6265 5.3 step 3)."""
     max_age = str(morsel["max-age"]).strip()
     if max_age and _MAX_AGE_RE.fullmatch(max_age):
@@ -174,7 +176,7 @@ def _expiry(morsel: Morsel, now: float) -> float | None:
     return parse_cookie_date(str(expires)) if expires else None
 
 
-def parse_set_cookie(header: str) -> Morsel | None:
+def parse_set_cookie(header: str) -> Morsel[str] | None:
     """Parse one Set-Cookie value per RFC 6265 5.2; None when the cookie must be ignored.
 
     Unknown attributes are skipped (the stdlib parser would turn them into cookies), and a
@@ -217,7 +219,7 @@ class _Entry:
     )
 
     def __init__(
-        self, morsel: Morsel, domain: str, path: str, host_only: bool, expires: float | None
+        self, morsel: Morsel[str], domain: str, path: str, host_only: bool, expires: float | None
     ) -> None:
         self.morsel = morsel
         self.name: str = morsel.key
@@ -229,7 +231,7 @@ class _Entry:
         self.order = 0  # creation order: RFC 6265 5.4 sends older cookies first
         self.gen = 0  # identifies this version of the cookie in the expiry heap
         self.rank = (0, 0, 0)  # sort key for sending: longer path, longer domain, older
-        self.send: Morsel = morsel  # replaced by the jar with the Morsel it hands out
+        self.send: Morsel[str] = morsel  # replaced by the jar with the Morsel it hands out
 
 
 class CookieJar(AbstractCookieJar):
@@ -338,7 +340,7 @@ class CookieJar(AbstractCookieJar):
                 self._accept(morsel, host, default_path)
 
     @staticmethod
-    def _user_morsel(name: str, value: Any) -> Morsel:
+    def _user_morsel(name: str, value: Any) -> Morsel[str]:
         if isinstance(value, Morsel):
             key = value.key or name
             morsel = _make_morsel(key, value.value, value.coded_value)
@@ -364,7 +366,7 @@ class CookieJar(AbstractCookieJar):
             return None
         return domain, False
 
-    def _accept(self, morsel: Morsel, host: str, default_path: str) -> None:
+    def _accept(self, morsel: Morsel[str], host: str, default_path: str) -> None:
         """Apply RFC 6265 5.3's storage rules to one parsed cookie."""
         placement = self._cookie_domain(str(morsel["domain"]), host)
         if placement is None:
@@ -410,7 +412,7 @@ class CookieJar(AbstractCookieJar):
         ]
         heapq.heapify(self._heap)
 
-    def _send_morsel(self, morsel: Morsel) -> Morsel:
+    def _send_morsel(self, morsel: Morsel[str]) -> Morsel[str]:
         """The bare name/value Morsel ``filter_cookies`` hands out, built once per cookie."""
         value, coded = morsel.value, morsel.coded_value
         if not self._quote_cookie:

@@ -16,13 +16,15 @@ from .payload import BytesPayload, Payload, get_payload
 
 __all__ = ("FormData",)
 
-_FORBIDDEN = frozenset("\r\n\x00")
+_FORBIDDEN = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))  # CTLs but HTAB
 
 
 def _check_header_safe(what: str, value: str) -> None:
     """These strings end up inside part headers, where CR/LF would start a new header."""
     if not _FORBIDDEN.isdisjoint(value):
-        raise ValueError(f"{what} must not contain CR, LF or NUL: {value!r}")
+        raise ValueError(
+            f"{what} must not contain CR, LF or NUL (nor another control character): {value!r}"
+        )
 
 
 class FormData:

@@ -251,7 +251,8 @@ def parse_mimetype(mimetype: str) -> MimeType:
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Printable ASCII (and tab) fits in a quoted-string as is, once '"' and '\' are escaped.
 _QDTEXT_RE = re.compile(r"[\t\x20-\x7e]*")
-_FORBIDDEN_IN_HEADER = frozenset("\r\n\x00")
+# Control characters but HTAB.
+_FORBIDDEN_IN_HEADER = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 
 
 def _quoted_string(value: str) -> str:
@@ -284,7 +285,10 @@ def content_disposition_header(
         if not key or not _TOKEN_RE.fullmatch(key):
             raise ValueError(f"bad content disposition parameter {key!r}={value!r}")
         if not _FORBIDDEN_IN_HEADER.isdisjoint(value):
-            raise ValueError(f"CR, LF and NUL are not allowed in content disposition {key!r}")
+            raise ValueError(
+                "CR, LF and NUL (nor other control characters) are not allowed in content "
+                f"disposition {key!r}"
+            )
         parts.append(_disposition_param(key, value, quote_fields, _charset))
     return "; ".join(parts)
 

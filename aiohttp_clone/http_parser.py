@@ -4,6 +4,8 @@
 directly. The rules both twins follow are in ``docs/PARSER.md``.
 """
 
+from typing import TYPE_CHECKING
+
 from ._extensions import NO_EXTENSIONS
 from ._http_parser_py import HttpResponseParser as _PyHttpResponseParser
 from .http_message import (
@@ -14,12 +16,17 @@ from .http_message import (
     RawResponseMessage,
 )
 
-HttpResponseParser: type[_PyHttpResponseParser] = _PyHttpResponseParser
-if not NO_EXTENSIONS:
-    try:
-        from ._http_parser import HttpResponseParser  # type: ignore[no-redef]
-    except ImportError:
-        pass
+# Type checkers see the Python twin's class (the C twin's ``.pyi`` mirrors it), so callers can
+# annotate with ``HttpResponseParser`` whichever twin runs.
+if TYPE_CHECKING:
+    from ._http_parser_py import HttpResponseParser
+else:
+    HttpResponseParser = _PyHttpResponseParser
+    if not NO_EXTENSIONS:
+        try:
+            from ._http_parser import HttpResponseParser
+        except ImportError:
+            pass
 
 USING_C_EXTENSIONS: bool = HttpResponseParser is not _PyHttpResponseParser
 

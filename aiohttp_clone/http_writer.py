@@ -29,6 +29,11 @@ _TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
 _TOKEN_RE = re.compile(rf"{_TCHAR}+")
 # Method and header names joined by ":" (not a tchar); the caller also counts the colons.
 _TOKENS_RE = re.compile(rf"{_TCHAR}+(?::{_TCHAR}+)*")
+# RFC 9110 section 5.5: a field value holds no control character but HTAB (CR and LF are
+# counted separately, as the line ends are legitimate ones).
+_CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# RFC 9112 section 3.2: the request target holds neither whitespace nor control characters.
+_BAD_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
 _VERSIONS = {HttpVersion11: "HTTP/1.1", HttpVersion10: "HTTP/1.0"}
 _Chunk = bytes | bytearray | memoryview
 
@@ -42,6 +47,9 @@ def _check_field(kind: str, value: str) -> None:
         raise ValueError(f"Newline or carriage return character detected in {kind}")
     if "\0" in value:
         raise ValueError(f"NUL character detected in {kind}")
+    control = _CTL_RE.search(value)
+    if control is not None:
+        raise ValueError(f"Control character {control.group()!r} detected in {kind}")
 
 
 def _raise_invalid(first_line: str, method: str | None, items: list[tuple[str, str]]) -> None:
@@ -75,7 +83,7 @@ def _encode_head(first_line: str, headers: _HeaderSource, method: str | None = N
     if (
         text.count("\n") != lines
         or text.count("\r") != lines
-        or "\0" in text
+        or _CTL_RE.search(text) is not None
         or (names and (not _TOKENS_RE.fullmatch(tokens) or tokens.count(":") != len(names) - 1))
     ):
         _raise_invalid(first_line, method, items)
@@ -88,8 +96,13 @@ def serialize_request_head(
     """``METHOD target HTTP/x.y``, the header lines and the blank line, as bytes.
 
     Raises ``ValueError`` naming the field before anything is produced if the method or a header
-    name is not a token, or the target, a name or a value holds CR, LF or NUL.
+    name is not a token, the target holds whitespace or a control character, or a name or a
+    value holds a control character other than HTAB.
     """
+    bad = _BAD_TARGET_RE.search(target)
+    if bad is not None:
+        _check_field("HTTP request line", target)
+        raise ValueError(f"Invalid character {bad.group()!r} in HTTP request target {target!r}")
     version_text = _VERSIONS.get(version) or f"HTTP/{version[0]}.{version[1]}"
     return _encode_head(f"{method} {target} {version_text}", headers, method)
 

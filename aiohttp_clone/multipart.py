@@ -138,7 +138,8 @@ def content_disposition_filename(params: Mapping[str, str], name: str = "filenam
 
 # --- writing --------------------------------------------------------------------------------
 
-_FORBIDDEN_IN_HEADER = frozenset("\r\n\x00")
+# Control characters but HTAB.
+_FORBIDDEN_IN_HEADER = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 
 
 class MultipartWriter(Payload):
@@ -180,7 +181,10 @@ class MultipartWriter(Payload):
     def append_payload(self, payload: Payload) -> Payload:
         for name, value in payload.headers.items():
             if not _FORBIDDEN_IN_HEADER.isdisjoint(name + value):
-                raise ValueError(f"CR, LF and NUL are not allowed in part header {name!r}")
+                raise ValueError(
+                    "CR, LF and NUL (nor other control characters) are not allowed in part "
+                    f"header {name!r}"
+                )
         if self._is_form_data and hdrs.CONTENT_DISPOSITION not in payload.headers:
             # RFC 7578 §4.2: every form-data part needs a name.
             payload.set_content_disposition("form-data", name=f"section-{len(self._parts)}")
@@ -590,7 +594,8 @@ class MultipartResponseWrapper:
         return part
 
     def at_eof(self) -> bool:
-        return self.resp.content.at_eof()
+        at_eof: bool = self.resp.content.at_eof()
+        return at_eof
 
     async def next(self) -> MultipartReader | BodyPartReader | None:
         part = await self.stream.next()

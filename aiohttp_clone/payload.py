@@ -48,14 +48,14 @@ READ_CHUNK_SIZE = 2**16
 
 
 class _Writer(Protocol):
-    async def write(self, chunk: bytes) -> None: ...
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None: ...
 
 
 class LookupError(builtins.LookupError):  # shadows the builtin: aiohttp's public name
     """No payload type is registered for the given data."""
 
 
-class Order(str, enum.Enum):
+class Order(str, enum.Enum):  # noqa: UP042  aiohttp's type; StrEnum would change str()
     normal = "normal"
     try_first = "try_first"
     try_last = "try_last"
@@ -68,7 +68,7 @@ class _LimitedWriter:
         self._writer = writer
         self._left = limit
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
         if self._left <= 0:
             return
         chunk = bytes(chunk[: self._left]) if len(chunk) > self._left else chunk
@@ -80,7 +80,7 @@ class _Collector:
     def __init__(self) -> None:
         self.chunks: list[bytes] = []
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
         self.chunks.append(bytes(chunk))
 
 
@@ -279,7 +279,8 @@ class IOBasePayload(Payload):
         return self._value.read(READ_CHUNK_SIZE)
 
     def _encode(self, chunk: Any) -> bytes:
-        return chunk
+        data: bytes = chunk  # a binary file's read() gives bytes
+        return data
 
     async def write(self, writer: _Writer) -> None:
         if self._consumed:
@@ -335,10 +336,12 @@ class TextIOPayload(IOBasePayload):
         return None
 
     def _encode(self, chunk: Any) -> bytes:
-        return chunk.encode(self._encoding)
+        data: bytes = chunk.encode(self._encoding)
+        return data
 
 
 class BytesIOPayload(IOBasePayload):
+    _value: io.BytesIO
     _blocking = False  # in memory: reading cannot block
 
     def _remaining_size(self) -> int | None:

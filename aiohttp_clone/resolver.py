@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Any
+from typing import Any, cast
 
 from .abc import AbstractResolver, ResolveResult
 
@@ -14,9 +14,12 @@ _NUMERIC_FLAGS = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 
 def _result(hostname: str, family: int, address: tuple[Any, ...], port: int) -> ResolveResult:
+    host = address[0]
+    if isinstance(host, bytes):  # c-ares answers with bytes
+        host = host.decode("ascii")
     return ResolveResult(
         hostname=hostname,
-        host=address[0],
+        host=host,
         port=port,
         family=family,
         proto=0,
@@ -44,7 +47,8 @@ class ThreadedResolver(AbstractResolver):
                 scoped, _ = await loop.getnameinfo(address, _NUMERIC_FLAGS)
                 results.append(_result(host, fam, (scoped,), port))
             elif fam in (socket.AF_INET, socket.AF_INET6):
-                results.append(_result(host, fam, address, address[1]))
+                # typeshed also allows (int, bytes) for AF_PACKET; INET answers carry an int port.
+                results.append(_result(host, fam, address, cast(int, address[1])))
         if not results:
             raise OSError(None, f"DNS lookup failed for {host}")
         return results

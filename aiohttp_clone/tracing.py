@@ -122,11 +122,11 @@ class Signal(list, Generic[_P]):  # type: ignore[type-arg]
 
     def __iadd__(self, callbacks: Iterable[Callback[_P]]) -> Signal[_P]:  # type: ignore[override,misc]
         self._check()
-        return super().__iadd__(callbacks)  # type: ignore[return-value]
+        return super().__iadd__(callbacks)
 
-    def __imul__(self, count: SupportsIndex) -> Signal[_P]:  # type: ignore[override]
+    def __imul__(self, count: SupportsIndex) -> Signal[_P]:
         self._check()
-        return super().__imul__(count)  # type: ignore[return-value]
+        return super().__imul__(count)
 
 
 # -- the params each signal delivers --------------------------------------------------------

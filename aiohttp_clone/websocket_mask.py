@@ -11,7 +11,7 @@ from ._websocket_mask_py import websocket_mask as _py_websocket_mask
 websocket_mask: Callable[[bytes, bytearray], None] = _py_websocket_mask
 if not NO_EXTENSIONS:
     try:
-        from ._websocket_mask import websocket_mask  # type: ignore[no-redef]
+        from ._websocket_mask import websocket_mask
     except ImportError:
         pass
 

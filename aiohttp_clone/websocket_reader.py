@@ -67,10 +67,23 @@ class WebSocketReader:
         self._text_decoder: codecs.IncrementalDecoder | None = None
         self._inflater: Any = None
 
-    def feed_data(self, data: bytes) -> list[WSMessage]:
+    def feed_data(self, data: bytes | memoryview) -> list[WSMessage]:
+        """Parse a chunk. ``data`` may be a memoryview of a buffer the caller reuses: nothing
+        returned or kept refers to it."""
         out: list[WSMessage] = []
         pos = 0
-        if self._head:
+        if not (self._head or self._in_frame or self._msg_opcode):
+            # Between messages: take whole one-frame TEXT/BINARY messages inline, then leave
+            # anything else (control frames, fragments, partial frames, RSV bits, errors)
+            # to the general loop below, which starts where this one stopped.
+            pos = self._whole_frames(data, out)
+            if pos == len(data):
+                return out
+        if type(data) is memoryview:
+            # The general path keeps slices of ``data`` across chunks: they must be bytes.
+            data = data[pos:].tobytes()
+            pos = 0
+        if self._head:  # never after the fast path, which only runs without one
             pos = self._complete_header(data)
             if pos < 0:
                 return out
@@ -98,6 +111,52 @@ class WebSocketReader:
             self._payload(view[pos : pos + take], out)
             pos += take
         return out
+
+    def _whole_frames(self, data: bytes | memoryview, out: list[WSMessage]) -> int:
+        """The fast path: FIN, opcode TEXT or BINARY, no RSV, unmasked, complete in ``data``,
+        within the size limit. Returns the position of the first frame it did not take."""
+        end = len(data)
+        pos = 0
+        limit = self._max_msg_size
+        decode = self._decode_text
+        while end - pos >= 2:
+            first = data[pos]
+            if first != 0x81 and first != 0x82:
+                break
+            length = data[pos + 1]  # a set mask bit makes this >= 128: not taken here
+            if length < 126:
+                start = pos + 2
+            elif length == 126:
+                start = pos + 4
+                if start > end:
+                    break
+                length = (data[pos + 2] << 8) | data[pos + 3]
+            elif length == 127:
+                start = pos + 10
+                if start > end:
+                    break
+                length = int.from_bytes(data[pos + 2 : start], "big")
+                if length >> 63:
+                    break
+            else:
+                break
+            stop = start + length
+            if stop > end or (limit and length > limit):
+                break
+            payload = bytes(data[start:stop])  # a bytes slice is returned as is: no copy
+            if first == 0x82:
+                out.append(WSMessage(WSMsgType.BINARY, payload, ""))
+            elif decode:
+                try:
+                    out.append(WSMessage(WSMsgType.TEXT, payload.decode("utf-8"), ""))
+                except UnicodeDecodeError:
+                    raise WebSocketError(
+                        WSCloseCode.INVALID_TEXT, "Invalid UTF-8 text message"
+                    ) from None
+            else:
+                out.append(WSMessage(WSMsgType.TEXT, payload, ""))
+            pos = stop
+        return pos
 
     def _complete_header(self, data: bytes) -> int:
         """Finish a header begun in the previous chunk; the position after it in ``data``."""

@@ -70,16 +70,26 @@ class WebSocketWriter:
         size = len(payload)
         if size < 126:
             frame = bytearray((first, _MASKED | size))
-        elif size < 65536:
-            frame = bytearray(_HEAD_16.pack(first, _MASKED | 126, size))
+            mask = _masks.next()
+            frame += mask
+            frame += payload
+            if size:
+                websocket_mask(mask, memoryview(frame)[6:])  # type: ignore[arg-type]
+            return frame
+        if size < 65536:
+            head = _HEAD_16.pack(first, _MASKED | 126, size) + _masks.next()
         else:
-            frame = bytearray(_HEAD_64.pack(first, _MASKED | 127, size))
-        mask = _masks.next()
-        frame += mask
-        start = len(frame)
+            head = _HEAD_64.pack(first, _MASKED | 127, size) + _masks.next()
+        # Larger payloads: mask the whole frame in place (no view, no second buffer), with
+        # the key turned to where the payload starts, then write the header back over what
+        # the XOR did to it. The 14-byte header starts the payload half way into a key cycle.
+        frame = bytearray(head)
         frame += payload
-        if size:
-            websocket_mask(mask, memoryview(frame)[start:])  # type: ignore[arg-type]
+        key = head[-4:]
+        if len(head) == 14:
+            key = key[2:] + key[:2]
+        websocket_mask(key, frame)
+        frame[: len(head)] = head
         return frame
 
     def close_frame(self, code: int, message: bytes | str) -> bytearray:

@@ -3,7 +3,8 @@
 A canned-response server runs in its own process (benchmarks/server.py); every measurement is
 a fresh worker process (benchmarks/client_worker.py) running one client on one workload. Rounds
 visit every client once per workload, in a rotated order, and the table reports medians. A
-client that fails shows ``error: ...`` in its cells; the harness carries on.
+client that fails shows ``error: ...`` in its cells; the harness carries on. A client without
+the feature a workload needs (httpx has no websockets) shows ``n/a`` and is not run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.client_worker import WORKLOADS
+from benchmarks.client_worker import NO_WEBSOCKETS, WORKLOADS
 from benchmarks.report import render_table, write_chart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ class Cell:
     rss: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unit: str = ""
+    na: bool = False  # the client cannot run this workload at all
 
     @property
     def median(self) -> float | None:
@@ -139,25 +141,39 @@ def run_worker(
 # ----------------------------------------------------------------------------------- phases
 
 
+def ceiling_workloads(workloads: list[str]) -> list[str]:
+    """The raw client's HTTP probes when any HTTP workload runs, plus each websocket one."""
+    http = [w for w in workloads if not WORKLOADS[w].websocket]
+    ws = [w for w in workloads if WORKLOADS[w].websocket]
+    return (["seq", "pipelined", "download"] if http else []) + ws
+
+
+def supported(spec: str, workload: str) -> bool:
+    return not (WORKLOADS[workload].websocket and split_client(spec)[0] in NO_WEBSOCKETS)
+
+
 def measure_ceiling(url: str, s: Settings) -> dict[str, Any]:
     """The server's own limit, seen by a minimal raw client, so nobody blames the server."""
     loop = "uvloop" if have_uvloop() else "asyncio"
     ceiling: dict[str, Any] = {}
-    for workload in ("seq", "pipelined", "download"):
+    for workload in ceiling_workloads(s.workloads):
         # best of two: a capacity is what the server managed, not what a noisy moment allowed
         tries = [run_worker(f"raw@{loop}", workload, url, s, duration=1.0) for _ in range(2)]
         ok = [t for t in tries if "error" not in t]
         result = max(ok, key=lambda t: float(t["value"])) if ok else tries[0]
         ceiling[workload] = result
         if "error" in result:
-            log(f"  ceiling {workload:<10} error: {result['error']}")
+            log(f"  ceiling {workload:<11} error: {result['error']}")
         else:
-            log(f"  ceiling {workload:<10} {result['value']:>12,.0f} {result['unit']}")
+            log(f"  ceiling {workload:<11} {result['value']:>12,.0f} {result['unit']}")
     return ceiling
 
 
 def run_rounds(url: str, s: Settings, server: BenchServer) -> dict[str, dict[str, Cell]]:
-    cells = {w: {c: Cell(unit=WORKLOADS[w].unit) for c in s.clients} for w in s.workloads}
+    cells = {
+        w: {c: Cell(unit=WORKLOADS[w].unit, na=not supported(c, w)) for c in s.clients}
+        for w in s.workloads
+    }
     for r in range(s.rounds):
         # Rotating the order each round keeps any warm-cache or thermal drift from always
         # favouring the same client.
@@ -165,6 +181,8 @@ def run_rounds(url: str, s: Settings, server: BenchServer) -> dict[str, dict[str
         order = s.clients[shift:] + s.clients[:shift]
         for workload in s.workloads:
             for spec in order:
+                if cells[workload][spec].na:
+                    continue
                 if not server.alive():
                     result: dict[str, Any] = {"error": "benchmark server died"}
                 else:
@@ -222,6 +240,7 @@ def to_json(
                     "samples": cell.values,
                     "rss_mb": max(cell.rss) if cell.rss else None,
                     "errors": cell.errors,
+                    **({"na": True} if cell.na else {}),
                 }
                 for c, cell in row.items()
             }

@@ -7,8 +7,12 @@ Clients: ``aiohttp_clone`` (must have its C twins active), ``aiohttp_clone-py`` 
 minimal asyncio client used to measure the server's ceiling). aiohttp and aiohttp_clone run the
 very same code: only the imported module differs.
 
-The line is ``{"value": ..., "unit": "req/s"|"MB/s", "ops", "elapsed", "rss_mb", ...}`` or, when
-anything fails, ``{"error": "..."}``: the worker never exits without printing one.
+The websocket workloads (``ws_echo_*``) open one websocket and time sequential round trips on
+it: send one message, receive its echo, check it, repeat. httpx has no websocket client; the
+harness shows ``n/a`` for it without starting a worker.
+
+The line is ``{"value": ..., "unit": "req/s"|"rt/s"|"MB/s", "ops", "elapsed", "rss_mb", ...}``
+or, when anything fails, ``{"error": "..."}``: the worker never exits without printing one.
 """
 
 from __future__ import annotations
@@ -36,10 +40,14 @@ SMALL_LEN = len(b"Hello, World!")
 class Workload:
     path: str
     concurrency: int
-    unit: str  # "req/s" or "MB/s"
-    op: str  # which client method runs it: get, stream, json, post
-    expect: int | None = None  # body length to check, when fixed
+    unit: str  # "req/s", "rt/s" (websocket round trips) or "MB/s"
+    op: str  # which client method runs it: get, stream, json, post, ws_text, ws_binary
+    expect: int | None = None  # body (or websocket message) length to check, when fixed
     description: str = ""
+
+    @property
+    def websocket(self) -> bool:
+        return self.op.startswith("ws_")
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -50,9 +58,13 @@ WORKLOADS: dict[str, Workload] = {
     "download": Workload("/download/{size}", 1, "MB/s", "stream", None, "download, 64 KiB reads"),
     "gzip_json": Workload("/gzip-json", 1, "req/s", "json", None, "50 KB gzip JSON, resp.json()"),
     "post_json": Workload("/post", 16, "req/s", "post", None, "1 KB JSON POSTs, 16 conc."),
+    "ws_echo_32": Workload("/ws", 1, "rt/s", "ws_text", 32, "websocket echo, 32 B text"),
+    "ws_echo_64k": Workload("/ws", 1, "rt/s", "ws_binary", 65536, "websocket echo, 64 KiB binary"),
 }
 
-RAW_WORKLOADS = ("seq", "pipelined", "download")
+RAW_WORKLOADS = ("seq", "pipelined", "download", "ws_echo_32", "ws_echo_64k")
+# Clients without a websocket API: the harness reports n/a for them on ws workloads.
+NO_WEBSOCKETS = frozenset({"httpx"})
 
 
 # ------------------------------------------------------------------------------------- adapters
@@ -91,6 +103,25 @@ class AiohttpFamily:
         async with self.session.post(url, json=POST_DOC) as resp:
             doc = await resp.json()
         return int(doc["ok"])
+
+    async def ws_echo(
+        self, url: str, binary: bool, size: int
+    ) -> tuple[Callable[[], Awaitable[int]], Callable[[], Awaitable[Any]]]:
+        """One open websocket: (a round-trip op returning the echo's length, its closer)."""
+        ws = await self.session.ws_connect(url, autoclose=True, autoping=True)
+        expected = self.mod.WSMsgType.BINARY if binary else self.mod.WSMsgType.TEXT
+        send = ws.send_bytes if binary else ws.send_str
+        message: Any = bytes(range(256)) * (size // 256) if binary else "x" * size
+        receive = ws.receive
+
+        async def op() -> int:
+            await send(message)
+            msg = await receive()
+            if msg.type != expected:
+                raise AssertionError(f"echo came back as {msg.type!r}: {msg.data!r:.80}")
+            return len(msg.data)
+
+        return op, ws.close
 
 
 class HttpxClient:
@@ -180,8 +211,35 @@ def check(workload: Workload, result: int, size: int) -> None:
         raise AssertionError(f"{workload.path}: got {result}, expected {expected}")
 
 
+async def bench_websocket(args: argparse.Namespace, workload: Workload) -> dict[str, Any]:
+    client, impl = make_client(args.client)
+    if not hasattr(client, "ws_echo"):
+        raise RuntimeError(f"{args.client} has no websocket client")
+    url = args.url.rstrip("/") + workload.path
+    size = workload.expect or 0
+    await client.open()
+    try:
+        op, close = await client.ws_echo(url, workload.op == "ws_binary", size)
+        try:
+            first = await op()
+            if first != size:
+                raise AssertionError(f"echo of {size} bytes came back with {first}")
+            if args.warmup > 0:
+                await run_for(op, 1, args.warmup, None)
+            ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
+        finally:
+            await close()
+    finally:
+        await client.close()
+    if units != ops * size:
+        raise AssertionError(f"{ops} echoes carried {units} bytes, expected {ops * size}")
+    return result_line(args, workload.unit, ops, units, elapsed, impl=impl)
+
+
 async def bench_client(args: argparse.Namespace) -> dict[str, Any]:
     workload = WORKLOADS[args.workload]
+    if workload.websocket:
+        return await bench_websocket(args, workload)
     client, impl = make_client(args.client)
     path = workload.path.format(size=args.download_size)
     url = args.url.rstrip("/") + path
@@ -209,7 +267,7 @@ async def bench_client(args: argparse.Namespace) -> dict[str, Any]:
 def result_line(
     args: argparse.Namespace, unit: str, ops: int, units: int, elapsed: float, **extra: Any
 ) -> dict[str, Any]:
-    value = ops / elapsed if unit == "req/s" else units / elapsed / MB
+    value = units / elapsed / MB if unit == "MB/s" else ops / elapsed
     return {
         "client": args.client,
         "workload": args.workload,
@@ -313,7 +371,99 @@ async def raw_download_op(url: str, size: int) -> tuple[Callable[[], Awaitable[i
     return op, transport
 
 
+class RawWebSocket(asyncio.Protocol):
+    """The least a websocket client can do: write a prebuilt frame, wait for the whole echo.
+
+    Frames carry the mask bit with an all-zero key, which is valid RFC 6455 and leaves the
+    payload as is, so no per-message masking runs on the client side."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.head = bytearray()  # the 101 response, until it is complete
+        self.upgraded: asyncio.Future[None] | None = None
+        self.expect = 0  # bytes of the echo frame still to arrive
+        self.done: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for fut in (self.upgraded, self.done):
+            if fut is not None and not fut.done():
+                fut.set_exception(exc or ConnectionError("server closed the websocket"))
+
+    def data_received(self, data: bytes) -> None:
+        if self.upgraded is not None and not self.upgraded.done():
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not self.head.startswith(b"HTTP/1.1 101"):
+                self.upgraded.set_exception(ConnectionError(bytes(self.head[:60]).decode()))
+                return
+            data = bytes(self.head[end + 4 :])
+            self.upgraded.set_result(None)
+        self.expect -= len(data)
+        if self.expect <= 0 and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    async def upgrade(self, request: bytes) -> None:
+        assert self.transport is not None
+        self.upgraded = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        await self.upgraded
+
+    async def echo(self, frame: bytes, reply_size: int) -> None:
+        assert self.transport is not None
+        self.expect = reply_size
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport.write(frame)
+        await self.done
+
+
+def raw_ws_frame(opcode: int, payload: bytes, masked: bool) -> bytes:
+    size = len(payload)
+    bit = 0x80 if masked else 0
+    if size < 126:
+        head = bytes((0x80 | opcode, bit | size))
+    elif size < 65536:
+        head = bytes((0x80 | opcode, bit | 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, bit | 127)) + size.to_bytes(8, "big")
+    return head + (b"\0\0\0\0" if masked else b"") + payload
+
+
+async def bench_raw_ws(args: argparse.Namespace) -> dict[str, Any]:
+    workload = WORKLOADS[args.workload]
+    size = workload.expect or 0
+    hostport = args.url.split("//", 1)[1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    loop = asyncio.get_running_loop()
+    transport, proto = await loop.create_connection(RawWebSocket, host, int(port))
+    opcode = 0x2 if workload.op == "ws_binary" else 0x1
+    payload = b"x" * size
+    frame = raw_ws_frame(opcode, payload, masked=True)
+    reply = len(raw_ws_frame(opcode, payload, masked=False))
+    try:
+        await proto.upgrade(
+            b"GET /ws HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+
+        async def op() -> int:
+            await proto.echo(frame, reply)
+            return size
+
+        await run_for(op, 1, args.warmup, None)
+        ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
+    finally:
+        transport.close()
+    return result_line(args, workload.unit, ops, units, elapsed)
+
+
 async def bench_raw(args: argparse.Namespace) -> dict[str, Any]:
+    if args.workload in WORKLOADS and WORKLOADS[args.workload].websocket:
+        return await bench_raw_ws(args)
     if args.workload == "download":
         op, transport = await raw_download_op(args.url, args.download_size)
         try:

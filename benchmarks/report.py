@@ -12,6 +12,7 @@ class CellLike(Protocol):
     unit: str
     errors: list[str]
     rss: list[float]
+    na: bool
 
     @property
     def median(self) -> float | None: ...
@@ -24,6 +25,8 @@ def fmt_value(value: float, unit: str) -> str:
 
 
 def fmt_cell(cell: CellLike) -> str:
+    if cell.na:
+        return "n/a"
     median = cell.median
     if median is None:
         message = cell.errors[-1] if cell.errors else "no data"  # the latest says most
@@ -94,7 +97,12 @@ def render_table(
     out = [render_ceiling(ceiling), "", line(header), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows[1:-1]]
     out += ["  ".join("-" * w for w in widths), line(rows[-1]), ""]
-    out.append("medians across rounds; * = some rounds failed; ratios compare medians")
+    legend = "medians across rounds; * = some rounds failed; ratios compare medians"
+    if any(cell.na for row in cells.values() for cell in row.values()):
+        legend += "; n/a = the client has no such feature (httpx: websockets)"
+    if any(cells[w] and next(iter(cells[w].values())).unit == "rt/s" for w in workloads):
+        legend += "; rt/s = websocket echo round trips per second, one connection"
+    out.append(legend)
     out += error_notes(clients, workloads, cells)
     return "\n".join(out)
 
@@ -126,16 +134,18 @@ def write_chart(data: dict[str, Any], path: Path) -> None:
     width = 0.8 / max(1, len(clients))
     for i, client in enumerate(clients):
         heights = []
+        missing = []
         for w in workloads:
             row = results[w]
             base = row.get("aiohttp", {}).get("median")
             if not base:  # no aiohttp number: scale by the best client instead
                 base = max((v["median"] or 0 for v in row.values()), default=0) or 1.0
             heights.append((row[client]["median"] or 0.0) / base)
+            missing.append(bool(row[client].get("na")))
         xs = [x + (i - (len(clients) - 1) / 2) * width for x in range(len(workloads))]
         bars = ax.bar(xs, heights, width, label=client)
-        for bar, h in zip(bars, heights, strict=True):
-            label = f"{h:.2f}" if h else "err"
+        for bar, h, na in zip(bars, heights, missing, strict=True):
+            label = f"{h:.2f}" if h else ("n/a" if na else "err")
             ax.annotate(label, (bar.get_x() + bar.get_width() / 2, h), ha="center",
                         va="bottom", fontsize=6, rotation=90, xytext=(0, 2),
                         textcoords="offset points")  # fmt: skip

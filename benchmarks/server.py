@@ -6,19 +6,28 @@ costs as little as possible; every response is precomputed except the 100 MB dow
 written from one preallocated buffer in large slices, pausing when the transport says so.
 
 Paths: ``/small``, ``/headers30``, ``/chunked1m``, ``/download100m`` (or ``/download/<bytes>``),
-``/gzip-json``, ``/post``. Anything else is 404.
+``/gzip-json``, ``/post``, and ``/ws``: a websocket echo (RFC 6455). Anything else is 404.
+
+The echo is as small as the HTTP side: after the 101, each client frame is unmasked (with
+aiohttp_clone's C mask when it is built, else one big-integer XOR) and sent straight back
+unmasked with the same first byte, so fragments, text and binary echo as they came; pings are
+answered with pongs and a close is returned before the socket is closed. No UTF-8 validation,
+no extensions: the server trusts the client, which is all a benchmark server needs to do.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import gzip
+import hashlib
 import json
 import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from typing import cast
 
 SMALL_BODY = b"Hello, World!"
@@ -73,6 +82,51 @@ NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 DOWNLOAD_RE = re.compile(rb"/download(?:100m|/(\d+))")
 CONTENT_LENGTH_RE = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 CLOSE_RE = re.compile(rb"\r\nconnection:[ \t]*close", re.IGNORECASE)
+WS_KEY_RE = re.compile(rb"\r\nsec-websocket-key:[ \t]*([A-Za-z0-9+/=]+)", re.IGNORECASE)
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def _unmask_py(key: bytes, data: memoryview) -> None:
+    """Fallback when aiohttp_clone is not built: one XOR of the whole payload as an integer."""
+    size = len(data)
+    keys = (key * (size // 4 + 1))[:size]
+    data[:] = (int.from_bytes(data, "little") ^ int.from_bytes(keys, "little")).to_bytes(
+        size, "little"
+    )
+
+
+def _load_unmask() -> Callable[[bytes, memoryview], None]:
+    try:  # the project's own C mask, whatever AIOHTTP_CLONE_NO_EXTENSIONS says
+        from aiohttp_clone._websocket_mask import websocket_mask
+    except ImportError:
+        return _unmask_py
+    return cast(Callable[[bytes, memoryview], None], websocket_mask)
+
+
+unmask = _load_unmask()
+
+
+def ws_accept(head: bytes) -> bytes | None:
+    """The 101 for a websocket upgrade request, or None without a Sec-WebSocket-Key."""
+    match = WS_KEY_RE.search(head)
+    if match is None:
+        return None
+    accept = base64.b64encode(hashlib.sha1(match.group(1) + WS_GUID).digest())
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+    )
+
+
+def ws_header(first: int, size: int) -> bytes:
+    """An unmasked server frame header."""
+    if size < 126:
+        return bytes((first, size))
+    if size < 65536:
+        return bytes((first, 126)) + size.to_bytes(2, "big")
+    return bytes((first, 127)) + size.to_bytes(8, "big")
+
 
 # One buffer serves every download: slices of it are written again and again.
 _DOWNLOAD_BUFFER = memoryview(bytes(range(256)) * (WRITE_SLICE // 256))
@@ -85,6 +139,7 @@ class BenchProtocol(asyncio.Protocol):
         self.paused = False
         self.remaining = 0  # bytes of a download still to write
         self.close_after = False
+        self.websocket = False  # after a 101: the buffer holds websocket frames
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -119,13 +174,64 @@ class BenchProtocol(asyncio.Protocol):
             if self.close_after:
                 transport.close()
                 return
-            if not self._answer_one(transport):
+            if self.websocket:
+                if not self._echo_one(transport):
+                    return
+            elif not self._answer_one(transport):
                 return
 
     def _write_download(self, transport: asyncio.Transport) -> None:
         size = min(self.remaining, WRITE_SLICE)
         transport.write(_DOWNLOAD_BUFFER[:size])
         self.remaining -= size
+
+    def _echo_one(self, transport: asyncio.Transport) -> bool:
+        """Echo one complete client frame (pong a ping, return a close); False if partial."""
+        buf = self.buffer
+        avail = len(buf)
+        if avail < 2:
+            return False
+        first = buf[0]
+        size = buf[1] & 0x7F
+        pos = 2
+        if size == 126:
+            if avail < 4:
+                return False
+            size = (buf[2] << 8) | buf[3]
+            pos = 4
+        elif size == 127:
+            if avail < 10:
+                return False
+            size = int.from_bytes(buf[2:10], "big")
+            pos = 10
+        masked = buf[1] & 0x80
+        key = b""
+        if masked:
+            if avail < pos + 4:
+                return False
+            key = bytes(buf[pos : pos + 4])
+            pos += 4
+        end = pos + size
+        if avail < end:
+            return False
+        opcode = first & 0x0F
+        if opcode == 0x9:  # ping -> pong with the same payload
+            first = 0x80 | 0xA
+        # The reply is built in one buffer: header, then the payload unmasked in place.
+        frame = bytearray(ws_header(first, size))
+        start = len(frame)
+        with memoryview(buf) as view:
+            frame += view[pos:end]
+        del buf[:end]
+        if masked and size:
+            with memoryview(frame) as out:
+                unmask(key, out[start:])
+        if opcode == 0xA:  # an unsolicited pong needs no answer
+            return True
+        transport.write(frame)
+        if opcode == 0x8:  # the close handshake: our close went back, the socket goes next
+            self.close_after = True
+        return True
 
     def _answer_one(self, transport: asyncio.Transport) -> bool:
         buf = self.buffer
@@ -144,6 +250,15 @@ class BenchProtocol(asyncio.Protocol):
         canned = CANNED.get(path)
         if canned is not None:
             transport.write(canned)
+            return True
+        if path == b"/ws":
+            switch = ws_accept(head)
+            if switch is None:
+                transport.write(BAD_REQUEST)
+                self.close_after = True
+            else:
+                transport.write(switch)
+                self.websocket = True
             return True
         download = DOWNLOAD_RE.fullmatch(path)
         if download is not None:

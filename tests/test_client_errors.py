@@ -242,3 +242,44 @@ async def test_stale_keepalive_connection_not_retried_for_post(raw_server) -> No
             await resp.read()
         with pytest.raises((aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
             await session.post(server.make_url("/"), data=b"x")
+
+
+async def test_total_timeout_at_whole_second_resolution(raw_server) -> None:
+    """Timeouts of ceil_threshold or more share per-second timers, as aiohttp ceils them."""
+
+    async def never_answer(reader, writer):
+        await read_request(reader)
+        await asyncio.sleep(30)
+
+    server = await raw_server(never_answer)
+    timeout = aiohttp.ClientTimeout(total=0.2, ceil_threshold=0.1)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get(server.make_url("/"))
+        assert not session._timers._buckets
+
+
+async def test_sock_connect_timeout_when_backlog_is_full() -> None:
+    """A listener whose accept queue is full drops SYNs: the connect hangs until sock_connect."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(8):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(filler)
+        timeout = aiohttp.ClientTimeout(sock_connect=0.2)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            with pytest.raises(aiohttp.ConnectionTimeoutError):
+                await session.get(f"http://127.0.0.1:{port}/")
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()

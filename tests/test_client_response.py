@@ -221,3 +221,10 @@ async def test_response_cookies(http_server) -> None:
         async with session.get(http_server.make_url("/cookies/set?a=1&b=2")) as resp:
             assert resp.cookies["a"].value == "1"
             assert resp.cookies["b"].value == "2"
+
+
+async def test_read_until_eof_false_gives_empty_unframed_body(raw_server) -> None:
+    server = await raw_server(respond_with(b"HTTP/1.1 200 OK\r\n\r\nunframed", close=True))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/"), read_until_eof=False) as resp:
+            assert await resp.read() == b""

@@ -61,3 +61,12 @@ async def test_invalid_ssl_value() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(TypeError):
             await session.get("https://127.0.0.1/", ssl="yes")
+
+
+async def test_server_hostname_overrides_sni_and_verification(https_server, client_ssl_ctx) -> None:
+    url = https_server.make_url("/hello")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, ssl=client_ssl_ctx, server_hostname="localhost") as resp:
+            assert resp.status == 200
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await session.get(url, ssl=client_ssl_ctx, server_hostname="not-in-the-cert.test")

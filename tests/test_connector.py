@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
@@ -212,3 +213,33 @@ async def test_custom_resolver_is_used(http_server) -> None:
         async with session.get(url) as resp:
             assert await resp.text() == "Hello, world"
     assert calls == ["example.test"]
+
+
+async def test_happy_eyeballs_falls_through_to_a_working_address(http_server) -> None:
+    """The first resolved address refuses; the connector moves on to the next one."""
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    dead_port = dead.getsockname()[1]
+    dead.close()
+
+    class TwoAddresses(aiohttp.ThreadedResolver):
+        async def resolve(self, host, port=0, family=0):
+            good = (await super().resolve("127.0.0.1", port, socket.AF_INET))[0]
+            bad = dict(good, host="127.0.0.2", port=dead_port)
+            return [bad, good]
+
+    connector = aiohttp.TCPConnector(resolver=TwoAddresses(), use_dns_cache=False)
+    url = http_server.make_url("/hello").with_host("two.test")
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(url) as resp:
+            assert await resp.text() == "Hello, world"
+
+
+async def test_async_resolver_resolves_localhost() -> None:
+    pytest.importorskip("aiodns")
+    resolver = aiohttp.AsyncResolver()
+    try:
+        addresses = await resolver.resolve("localhost", 80, socket.AF_INET)
+    finally:
+        await resolver.close()
+    assert any(entry["host"] == "127.0.0.1" for entry in addresses)

@@ -1,0 +1,200 @@
+"""``aiohttp-clone bench``: a small load generator built on the library itself.
+
+N requests shared by C workers over one session whose connector allows C connections, so each
+worker keeps one keep-alive connection busy: the shape of a real high-concurrency client, and a
+quick way to point the library at one's own server and see what it sustains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from .client import ClientSession, ClientTimeout
+from .client_exceptions import ClientError
+from .connector import TCPConnector
+
+__all__ = ("BenchResult", "build_parser", "main", "percentile", "run_bench")
+
+PROG = "aiohttp-clone bench"
+_ERROR_TEXT_MAX = 100  # one error kind per line in the report, however long its message
+
+
+@dataclass
+class BenchResult:
+    """What a run measured; latencies (seconds) only of requests that got an answer."""
+
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    bytes_read: int = 0
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies) + sum(self.errors.values())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Send N requests from C concurrent workers and report throughput "
+        "and latency percentiles.",
+    )
+    parser.add_argument("url", help="the URL every request goes to")
+    parser.add_argument(
+        "-n",
+        "--requests",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="total number of requests (default 1000)",
+    )
+    parser.add_argument(
+        "-c",
+        "--concurrency",
+        type=int,
+        default=10,
+        metavar="C",
+        help="concurrent workers, and connections in the pool (default 10)",
+    )
+    parser.add_argument("-m", "--method", default="GET", help="request method (default GET)")
+    parser.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="add a request header (repeatable)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="per-request total timeout (default 30)",
+    )
+    parser.add_argument(
+        "-k", "--insecure", action="store_true", help="do not verify the server's TLS certificate"
+    )
+    return parser
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return text if len(text) <= _ERROR_TEXT_MAX else text[: _ERROR_TEXT_MAX - 3] + "..."
+
+
+async def _worker(
+    session: ClientSession, tickets: Iterator[int], method: str, url: str, result: BenchResult
+) -> None:
+    # Workers share one iterator: asyncio switches only at awaits, so next() needs no lock.
+    for _ in tickets:
+        start = time.perf_counter()
+        try:
+            async with session.request(method, url) as response:
+                body = await response.read()
+        except (ClientError, TimeoutError, OSError, ValueError) as exc:  # ValueError: bad header
+            result.errors[_describe(exc)] += 1
+            continue
+        result.latencies.append(time.perf_counter() - start)
+        result.statuses[response.status] += 1
+        result.bytes_read += len(body)
+
+
+async def run_bench(
+    url: str,
+    requests: int,
+    concurrency: int,
+    *,
+    method: str = "GET",
+    headers: Sequence[tuple[str, str]] = (),
+    timeout: float | None = 30.0,
+    verify_ssl: bool = True,
+) -> BenchResult:
+    """Run the load and return the measurements; never raises for failed requests."""
+    result = BenchResult()
+    tickets = iter(range(requests))
+    connector = TCPConnector(limit=concurrency, ssl=verify_ssl)
+    session = ClientSession(
+        connector=connector, headers=list(headers), timeout=ClientTimeout(total=timeout)
+    )
+    async with session:
+        start = time.perf_counter()
+        workers = (_worker(session, tickets, method, url, result) for _ in range(concurrency))
+        await asyncio.gather(*workers)
+        result.elapsed = time.perf_counter() - start
+    return result
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile: always a latency that was actually measured."""
+    if not sorted_values:
+        return math.nan
+    rank = math.ceil(pct / 100 * len(sorted_values))
+    return sorted_values[min(max(rank, 1), len(sorted_values)) - 1]
+
+
+def format_report(result: BenchResult) -> str:
+    """The summary a person reads; one fact per line so it also greps well."""
+    elapsed = max(result.elapsed, 1e-9)
+    latencies = sorted(result.latencies)
+    ms = [percentile(latencies, p) * 1000 for p in (50, 90, 99)]
+    slowest = latencies[-1] * 1000 if latencies else math.nan
+    statuses = ", ".join(f"{code}: {count}" for code, count in sorted(result.statuses.items()))
+    lines = [
+        f"Completed:     {result.completed} requests in {result.elapsed:.2f} s",
+        f"Requests/s:    {result.completed / elapsed:.1f}",
+        f"Transfer:      {result.bytes_read / elapsed / 1e6:.2f} MB/s (bodies)",
+        f"Status codes:  {statuses or 'none'}",
+        f"Errors:        {sum(result.errors.values())}",
+        *(f"  {count:>6} x {text}" for text, count in result.errors.most_common()),
+        f"Latency (ms):  p50 {ms[0]:.2f}  p90 {ms[1]:.2f}  p99 {ms[2]:.2f}  max {slowest:.2f}",
+    ]
+    return "\n".join(lines)
+
+
+def _parse_headers(parser: argparse.ArgumentParser, raw: Sequence[str]) -> list[tuple[str, str]]:
+    headers = []
+    for item in raw:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            parser.error(f"--header expects NAME:VALUE, got {item!r}")
+        headers.append((name.strip(), value.strip()))
+    return headers
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``bench``; exit 0 when every request got an answer, 1 when any failed."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1:
+        parser.error("-n and -c must be at least 1")
+    headers = _parse_headers(parser, args.header)
+    concurrency = min(args.concurrency, args.requests)  # idle workers would only add connections
+    method = args.method.upper()
+    print(
+        f"Benchmarking {method} {args.url}: {args.requests} requests, {concurrency} concurrent",
+        flush=True,
+    )
+    try:
+        result = asyncio.run(
+            run_bench(
+                args.url,
+                args.requests,
+                concurrency,
+                method=method,
+                headers=headers,
+                timeout=args.timeout,
+                verify_ssl=not args.insecure,
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
+    print(format_report(result))
+    return 1 if result.errors else 0

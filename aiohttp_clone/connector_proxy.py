@@ -1,0 +1,176 @@
+"""Connections through an HTTP forward proxy: absolute-form for http, a CONNECT tunnel for https.
+
+For plain http (and ws) the socket to the proxy is the socket the request uses: the request
+carries ``Proxy-Authorization`` and ``proxy_headers`` itself (``ClientRequest`` adds them), so a
+pooled proxy connection authenticates every request it serves. For https (and wss) the proxy is
+asked to open a tunnel with ``CONNECT``; once it answers 2xx, TLS to the origin runs inside the
+tunnel, and what was meant for the proxy never travels inside it.
+
+Only the connector and ``ClientRequest`` call in here, and only when a proxy is set, so the
+direct path pays nothing for this module.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING
+
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from . import hdrs
+from .client_exceptions import (
+    ClientConnectorCertificateError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ClientHttpProxyError,
+    ClientProxyConnectionError,
+)
+from .client_proto import ResponseHandler
+from .connector_tls import ssl_context_for
+from .helpers import BasicAuth, _make_basic_auth
+from .http_message import HttpVersion11
+from .http_writer import serialize_request_head
+
+if TYPE_CHECKING:
+    from .client import ClientTimeout
+    from .client_reqrep import ClientRequest
+    from .connector import TCPConnector
+
+__all__ = ("connect_through_proxy", "headers_for_proxy")
+
+# The CONNECT exchange is tiny; these keep a hostile proxy from sending an unbounded head.
+_MAX_LINE = 8190
+_MAX_FIELD = 8190
+_MAX_HEADERS = 128
+
+
+def headers_for_proxy(
+    proxy: URL, proxy_auth: BasicAuth | None, proxy_headers: CIMultiDict[str] | None
+) -> CIMultiDict[str]:
+    """The fields addressed to the proxy: ``proxy_headers``, then ``Proxy-Authorization``.
+
+    Explicit ``proxy_auth`` wins over credentials written in the proxy URL, and both win over
+    a ``Proxy-Authorization`` given in ``proxy_headers``.
+    """
+    result: CIMultiDict[str] = CIMultiDict(proxy_headers) if proxy_headers else CIMultiDict()
+    if proxy_auth is None and (proxy.raw_user or proxy.raw_password):
+        proxy_auth = _make_basic_auth(proxy.user or "", proxy.password or "")
+    if proxy_auth is not None:
+        result[hdrs.PROXY_AUTHORIZATION] = proxy_auth.encode()
+    return result
+
+
+def _authority(url: URL, port: int) -> str:
+    """``host:port`` with the port always present, as CONNECT's authority-form requires."""
+    host = url.raw_host or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+async def connect_through_proxy(
+    connector: TCPConnector, req: ClientRequest, timeout: ClientTimeout
+) -> ResponseHandler:
+    """A connection ready for ``req``: to the proxy itself, or tunnelled through it."""
+    proxy = req.proxy
+    assert proxy is not None
+    proxy_host = proxy.raw_host or ""
+    proxy_port = proxy.port or 80
+    proxy_tls = proxy.scheme == "https"
+    # Errors about reaching the proxy name the proxy, not the origin.
+    proxy_key = req.connection_key._replace(
+        host=proxy_host, port=proxy_port, is_ssl=proxy_tls,
+        proxy=None, proxy_auth=None, proxy_headers_hash=None,
+    )
+    proxy_ssl = None
+    if proxy_tls:
+        proxy_ssl = ssl_context_for(connector._ssl if req.ssl is True else req.ssl)
+    # As aiohttp does, the hop to the proxy is not traced (no DNS signals for the proxy host).
+    protocol = await connector._open_tcp(
+        proxy_host, proxy_port, proxy_key, [], timeout, proxy_ssl,
+        proxy_host.rstrip(".") if proxy_tls else None,
+        _authority(proxy, proxy_port), ClientProxyConnectionError,
+    )
+    if not req.is_ssl():
+        return protocol
+    try:
+        await _open_tunnel(protocol, req, timeout)
+        protocol = await _start_tls(connector, protocol, req, timeout)
+        connector._check_fingerprint(req, protocol)
+    except BaseException:
+        protocol.close()
+        raise
+    return protocol
+
+
+async def _open_tunnel(
+    protocol: ResponseHandler, req: ClientRequest, timeout: ClientTimeout
+) -> None:
+    """Send CONNECT and read the proxy's answer; anything but 2xx is ClientHttpProxyError."""
+    proxy = req.proxy
+    assert proxy is not None and protocol.transport is not None
+    target = _authority(req.url, req.port)
+    headers: CIMultiDict[str] = CIMultiDict()
+    headers[hdrs.HOST] = target
+    headers.extend(headers_for_proxy(proxy, req.proxy_auth, req.proxy_headers))
+    headers[hdrs.HOST] = target  # proxy_headers cannot move the tunnel elsewhere
+    protocol.start_response(
+        hdrs.METH_CONNECT, False, False, 2**16, timeout.sock_read,
+        _MAX_LINE, _MAX_FIELD, _MAX_HEADERS,
+    )
+    protocol.transport.write(
+        serialize_request_head(hdrs.METH_CONNECT, target, HttpVersion11, headers)
+    )
+    message, _ = await protocol.head_future()
+    if 200 <= message.code < 300:
+        parser = protocol._parser
+        if parser is None or not parser.tail:
+            return
+        reason = "Proxy sent data after its CONNECT response"
+    else:
+        reason = message.reason
+    from .client_reqrep import RequestInfo
+
+    info = RequestInfo(req.url, hdrs.METH_CONNECT, CIMultiDictProxy(headers), req.url)
+    raise ClientHttpProxyError(
+        info, (), status=message.code, message=reason, headers=message.headers
+    )
+
+
+async def _start_tls(
+    connector: TCPConnector, protocol: ResponseHandler, req: ClientRequest, timeout: ClientTimeout
+) -> ResponseHandler:
+    """Run TLS to the origin over the tunnel; the same protocol object serves the request."""
+    from .connector import _deadline
+
+    transport = protocol.transport
+    assert transport is not None
+    sslcontext = connector._ssl_for(req)
+    assert sslcontext is not None
+    host = req.url.raw_host or ""
+    key = req.connection_key
+    try:
+        where = f"Connection timeout to host {req.url.host_port_subcomponent}"
+        async with _deadline(timeout.sock_connect, where):
+            tls_transport = await connector._loop.start_tls(
+                transport, protocol, sslcontext,
+                server_hostname=req.server_hostname or host.rstrip("."),
+                ssl_shutdown_timeout=connector._ssl_shutdown_timeout,
+            )
+    except ssl.SSLCertVerificationError as exc:
+        raise ClientConnectorCertificateError(key, exc) from exc
+    except ssl.SSLError as exc:
+        raise ClientConnectorSSLError(key, exc) from exc
+    except OSError as exc:
+        if isinstance(exc, TimeoutError):
+            raise
+        raise ClientConnectorError(key, exc) from exc
+    if tls_transport is None:
+        raise ClientConnectorError(key, ConnectionResetError("Proxy closed the tunnel"))
+    # A fresh HTTP connection from here on: not upgraded, nothing read yet, reusable.
+    protocol.transport = tls_transport  # type: ignore[assignment]
+    protocol.reset_parser()
+    protocol.should_close = False
+    protocol.responses_read = 0
+    return protocol
