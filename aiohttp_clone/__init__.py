@@ -7,16 +7,11 @@
 __version__ = "0.1.0"
 
 from . import hdrs
-from .client import (
-    ClientHandlerType,
-    ClientMiddlewareType,
-    ClientSession,
-    ClientTimeout,
-    request,
-)
+from .client import ClientSession, ClientTimeout, request
 from .client_exceptions import *  # noqa: F403
 from .client_exceptions import __all__ as _exceptions_all
 from .client_middleware_digest_auth import DigestAuthMiddleware
+from .client_pipeline import ClientHandlerType, ClientMiddlewareType
 from .client_reqrep import ClientRequest, ClientResponse, RequestInfo
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout
 from .compression import set_zlib_backend

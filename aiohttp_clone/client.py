@@ -1,8 +1,7 @@
-"""``ClientSession``: the public entry point, and the per-request pipeline behind it.
+"""``ClientSession``: the public entry point.
 
-A request flows ``_request -> _redirect_loop -> middlewares -> _send_once -> connector``;
-each step is short, and the per-session work (default headers, skip sets, timeouts) is done
-once in ``__init__`` so the per-request path only copies and fills in.
+The per-session work (default headers, skip sets, timeouts, timers) is done once in
+``__init__``, so the per-request path (``client_pipeline.py``) only copies and fills in.
 """
 
 from __future__ import annotations
@@ -12,37 +11,34 @@ import dataclasses
 import json
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from multidict import CIMultiDict, istr
 from yarl import URL
 
 from . import hdrs
 from .abc import AbstractCookieJar
-from .client_exceptions import (
-    ClientConnectionError,
-    ClientOSError,
-    ClientPayloadError,
-    ConnectionTimeoutError,
-    InvalidUrlClientError,
-    InvalidUrlRedirectClientError,
-    NonHttpUrlClientError,
-    NonHttpUrlRedirectClientError,
-    ServerDisconnectedError,
-    TooManyRedirects,
+from .client_cm import (
+    _RequestContextManager,
+    _SessionRequestContextManager,
+    _WSRequestContextManager,
 )
+from .client_exceptions import (
+    InvalidUrlClientError,
+    NonHttpUrlClientError,
+)
+from .client_pipeline import ClientMiddlewareType, RequestPipeline
 from .client_reqrep import ClientRequest, ClientResponse, _default_fallback_charset
-from .client_timers import SecondTimers, TotalTimer
+from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, SecondTimers, TotalTimer
 from .client_ws import ClientWebSocketResponse
 from .compression import ACCEPT_ENCODING
-from .connector import BaseConnector, Connection, TCPConnector
+from .connector import BaseConnector, TCPConnector
 from .connector_tls import resolve_ssl
 from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
-from .helpers_env import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
+from .helpers_env import netrc_from_env
 from .http_message import HttpVersion, HttpVersion11
 from .payload import JsonPayload
 from .tracing import Trace, TraceConfig
@@ -58,22 +54,8 @@ _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION
 _IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_clone/0.1.0"
 
-ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
-ClientMiddlewareType = Callable[[ClientRequest, ClientHandlerType], Awaitable[ClientResponse]]
 
 
-@dataclasses.dataclass(frozen=True)
-class ClientTimeout:
-    """Timeouts in seconds; ``None`` disables one. ``total`` covers the body read too."""
-
-    total: float | None = None
-    connect: float | None = None
-    sock_read: float | None = None
-    sock_connect: float | None = None
-    ceil_threshold: float = 5
-
-
-DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
 
 
 class ClientSession:
@@ -432,7 +414,7 @@ class ClientSession:
             proxy, proxy_auth = _split_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
             ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
-        options = _RequestOptions(
+        options = RequestPipeline(
             self,
             method.upper(),
             data,
@@ -443,12 +425,12 @@ class ClientSession:
             chunked,
             expect100,
             read_until_eof,
-            proxy,  # type: ignore[arg-type]
+            proxy,
             proxy_auth,
             CIMultiDict(proxy_headers) if proxy_headers else None,
             ssl,
             server_hostname,
-            self._timeout if timeout is sentinel or timeout is None else timeout,  # type: ignore[arg-type]
+            self._timeout if timeout is sentinel or timeout is None else timeout,
             read_bufsize or self._read_bufsize,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             max_line_size or self._max_line_size,
@@ -521,297 +503,10 @@ class ClientSession:
             response.raise_for_status()
         elif check:
             try:
-                await check(response)  # type: ignore[operator]
+                await check(response)
             except BaseException:
                 response.release()
                 raise
-
-
-class _RequestOptions:
-    """Everything one ``_request`` call fixed, shared by its redirect hops."""
-
-    __slots__ = (
-        "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "data", "expect100",
-        "headers",
-        "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
-        "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
-        "server_hostname", "session", "skip_auto_headers", "ssl", "timeout", "traces",
-    )
-
-    def __init__(
-        self,
-        session: ClientSession,
-        method: str,
-        data: Any,
-        cookies: Any,
-        headers: Any,
-        skip_auto_headers: Iterable[str] | None,
-        compress: str | bool | None,
-        chunked: bool | None,
-        expect100: bool,
-        read_until_eof: bool,
-        proxy: URL | None,
-        proxy_auth: BasicAuth | None,
-        proxy_headers: CIMultiDict[str] | None,
-        ssl: Any,
-        server_hostname: str | None,
-        timeout: ClientTimeout,
-        read_bufsize: int,
-        auto_decompress: bool,
-        max_line_size: int,
-        max_field_size: int,
-        max_headers: int,
-        middlewares: tuple[ClientMiddlewareType, ...],
-        traces: list[Trace],
-    ) -> None:
-        self.session = session
-        self.method = method
-        self.data = data
-        self.cookies = cookies
-        self.headers = headers
-        self.skip_auto_headers = skip_auto_headers
-        self.compress = compress
-        self.chunked = chunked
-        self.expect100 = expect100
-        self.read_until_eof = read_until_eof
-        self.proxy = proxy
-        self.proxy_auth = proxy_auth
-        self.proxy_headers = proxy_headers
-        self.ssl = ssl
-        self.server_hostname = server_hostname
-        self.timeout = timeout
-        self.read_bufsize = read_bufsize
-        self.auto_decompress = auto_decompress
-        self.max_line_size = max_line_size
-        self.max_field_size = max_field_size
-        self.max_headers = max_headers
-        self.middlewares = middlewares
-        self.traces = traces
-        self.last_headers: CIMultiDict[str] | None = None
-        self.cross_origin = False  # set once a redirect left the first origin
-
-    async def run(
-        self, url: URL, auth: BasicAuth | None, allow_redirects: bool, max_redirects: int
-    ) -> ClientResponse:
-        """Send, following redirects as the options allow; returns the final response."""
-        history: list[ClientResponse] = []
-        method, data = self.method, self.data
-        for trace in self.traces:
-            await trace.send_request_start(method, url, self._headers_preview(url))
-        while True:
-            request = self._build_request(method, url, data, auth)
-            self.last_headers = request.headers
-            if self.middlewares:
-                response = await self._send_through_middlewares(request)
-            else:
-                response = await self._send_once(request)
-            cookie_headers = response.headers.getall(hdrs.SET_COOKIE, ())
-            if cookie_headers:
-                self.session._cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
-            if not (allow_redirects and response.status in _REDIRECT_STATUSES):
-                break
-            location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
-            if not location:
-                break
-            for trace in self.traces:
-                await trace.send_request_redirect(method, url, request.headers, response)
-            history.append(response)
-            # max_redirects=N follows N redirects; the one after that is an error.
-            if len(history) > max_redirects:
-                response.close()
-                raise TooManyRedirects(
-                    history[0].request_info, tuple(history), status=response.status,
-                    message="Too many redirects", headers=response.headers,
-                )
-            await _drain_redirect(response)
-            next_url, location_auth = self._redirect_url(url, location)
-            method, data = self._redirect_method(response.status, method, request)
-            if next_url.origin() != url.origin():
-                # Credentials and cookies given for one origin are not sent to another; the
-                # jar still sends the new origin its own cookies.
-                auth = None
-                self.cookies = None
-                self.cross_origin = True
-            auth = location_auth or auth
-            url = next_url
-        response._history = tuple(history)
-        for trace in self.traces:
-            await trace.send_request_end(method, url, request.headers, response)
-        return response
-
-    def _redirect_method(
-        self, status: int, method: str, request: ClientRequest
-    ) -> tuple[str, Any]:
-        """303 turns anything but HEAD into GET; 301/302 turn POST into GET (as browsers do).
-
-        Otherwise the method and body are kept: the same payload is sent again, which needs a
-        body that can be replayed.
-        """
-        if (status == 303 and method != hdrs.METH_HEAD) or (
-            status in (301, 302) and method == hdrs.METH_POST
-        ):
-            self.headers = _without_content_headers(self.headers)
-            return hdrs.METH_GET, None
-        body = request.body
-        if body is not None and not body.reusable:
-            raise ClientPayloadError(
-                f"Cannot follow a {status} redirect from {request.url}: the request body "
-                f"({type(body).__name__}) can only be sent once. Use bytes or a seekable "
-                "file, or allow_redirects=False."
-            )
-        return method, body
-
-    def _redirect_url(self, url: URL, location: str) -> tuple[URL, BasicAuth | None]:
-        """Resolve ``location`` against ``url``; credentials in it become the next hop's auth."""
-        encoded = not self.session._requote_redirect_url
-        try:
-            target = URL(location, encoded=encoded)
-            scheme = target.scheme
-            if scheme and scheme not in _HTTP_SCHEMES:
-                raise NonHttpUrlRedirectClientError(location)
-            if scheme and not target.absolute:
-                rest = location.partition(":")[2]
-                if scheme != url.scheme or rest.startswith("//"):
-                    raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
-                # "http:/path" and "http:path" are relative references, as browsers read them.
-                target = URL(rest, encoded=encoded)
-            target = url.join(target)
-            target.origin()
-        except InvalidUrlRedirectClientError:
-            raise
-        except ValueError as exc:
-            raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a "
-                                                "location that does not look like a URL") from exc
-        if not target.raw_host:
-            raise InvalidUrlRedirectClientError(location, "Redirect URL has no host")
-        auth = None
-        if target.raw_user or target.raw_password:
-            target, auth = strip_auth_from_url(target)
-        return (target.with_fragment(None) if target.raw_fragment else target), auth
-
-    def _headers_preview(self, url: URL) -> CIMultiDict[str]:
-        return self.session._prepare_headers(self.headers, url)
-
-    def _build_request(
-        self, method: str, url: URL, data: Any, auth: BasicAuth | None
-    ) -> ClientRequest:
-        session = self.session
-        headers = session._prepare_headers(self.headers, url)
-        if self.cross_origin:
-            # Session and request headers alike: credentials stay with the first origin.
-            for name in _CREDENTIAL_HEADERS:
-                headers.popall(name, None)
-        if self.skip_auto_headers:
-            for name in self.skip_auto_headers:
-                if name not in (self.headers or ()):
-                    headers.popall(name, None)
-        self._add_cookies(headers, url)
-        proxy, proxy_auth = self.proxy, self.proxy_auth
-        if proxy is None and session._default_proxy is not None:
-            proxy = session._default_proxy
-            proxy_auth = proxy_auth or session._default_proxy_auth
-        if proxy is None and session._trust_env:
-            with suppress(LookupError):
-                proxy, proxy_auth = get_env_proxy_for_url(url)
-        if auth is None and session._netrc is not None and hdrs.AUTHORIZATION not in headers:
-            with suppress(LookupError):
-                auth = basicauth_from_netrc(session._netrc, url.host or "")
-        return session._request_class(
-            method,
-            url,
-            headers=headers,
-            data=data,
-            auth=auth,
-            version=session._version,
-            compress=self.compress,
-            chunked=self.chunked,
-            expect100=self.expect100,
-            loop=session._loop,
-            response_class=session._response_class,
-            proxy=proxy,
-            proxy_auth=proxy_auth,
-            proxy_headers=self.proxy_headers,
-            ssl=self.ssl,
-            server_hostname=self.server_hostname,
-            session=session,
-            traces=self.traces,
-        )
-
-    def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
-        jar = self.session._cookie_jar
-        if not len(jar) and not self.cookies:
-            return
-        if hdrs.COOKIE in headers:
-            return
-        if self.cookies:
-            jar = CookieJar(quote_cookie=jar.quote_cookie)
-            jar.update_cookies(self.session._cookie_jar.filter_cookies(url))
-            jar.update_cookies(self.cookies)
-        cookies = jar.filter_cookies(url)
-        if cookies:
-            headers[hdrs.COOKIE] = "; ".join(
-                f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
-            )
-
-    async def _send_through_middlewares(self, request: ClientRequest) -> ClientResponse:
-        handler: ClientHandlerType = self._send_once
-        for middleware in reversed(self.middlewares):
-            handler = _bind_middleware(middleware, handler)
-        return await handler(request)
-
-    async def _send_once(self, request: ClientRequest) -> ClientResponse:
-        """Connect, write and read the head; a stale pooled socket is retried once."""
-        connector = self.session._connector
-        if connector is None:
-            raise RuntimeError("Session is closed")
-        traces = self.traces
-        for attempt in (1, 2):
-            # An idle pooled connection needs no await; only a new one goes the long way.
-            connection = None if traces else connector._reuse_idle(request.connection_key)
-            if connection is None:
-                connection = await self._connect(connector, request)
-            protocol = connection.protocol
-            assert protocol is not None
-            reused = protocol.responses_read > 0
-            protocol.start_response(
-                request.method,
-                self.read_until_eof,
-                self.auto_decompress,
-                self.read_bufsize,
-                self.timeout.sock_read,
-                self.max_line_size,
-                self.max_field_size,
-                self.max_headers,
-                request.expect100,
-            )
-            try:
-                response = await request.send(connection) if traces else request._write(connection)
-                message, payload = await protocol.head_future()
-                response._attach(connection, message, payload)
-                return response
-            except (ServerDisconnectedError, ClientOSError):
-                connection.close()
-                retry = attempt == 1 and reused and request.method in _IDEMPOTENT
-                if not retry or (request.body is not None and not request.body.reusable):
-                    raise
-            except BaseException:
-                connection.close()
-                raise
-        raise AssertionError("unreachable")
-
-    async def _connect(self, connector: BaseConnector, request: ClientRequest) -> Connection:
-        connect_timeout = self.timeout.connect
-        if connect_timeout is None:
-            return await connector.connect(request, self.traces, self.timeout)
-        try:
-            async with asyncio.timeout(connect_timeout):
-                return await connector.connect(request, self.traces, self.timeout)
-        except TimeoutError as exc:
-            if isinstance(exc, ConnectionTimeoutError):
-                raise
-            raise ConnectionTimeoutError(
-                f"Connection timeout to host {request.url.host_port_subcomponent}"
-            ) from exc
 
 
 def _split_proxy(
@@ -828,125 +523,6 @@ def _split_proxy(
         url, url_auth = strip_auth_from_url(url)
         proxy_auth = proxy_auth or url_auth
     return url, proxy_auth
-
-
-def _bind_middleware(middleware: ClientMiddlewareType, handler: ClientHandlerType) -> Any:
-    async def call(request: ClientRequest) -> ClientResponse:
-        return await middleware(request, handler)
-
-    return call
-
-
-def _without_content_headers(headers: Any) -> Any:
-    """A body dropped on redirect takes the fields that described it along."""
-    if not headers:
-        return headers
-    cleaned = CIMultiDict(headers)
-    for name in (
-        hdrs.CONTENT_LENGTH, hdrs.CONTENT_TYPE, hdrs.CONTENT_ENCODING, hdrs.TRANSFER_ENCODING
-    ):
-        cleaned.popall(name, None)
-    return cleaned
-
-
-async def _drain_redirect(response: ClientResponse) -> None:
-    """Read a small redirect body so its connection can be reused; drop a large one."""
-    content_length = response.content_length
-    if content_length is not None and content_length <= 64 * 1024:
-        # Straight from the stream: aiohttp sends no chunk-received signal for this body.
-        with suppress(ClientConnectionError, asyncio.IncompleteReadError):
-            await response.content.read()
-    response.release()
-
-
-class _BaseRequestContextManager(Coroutine[Any, Any, _T], Generic[_T]):
-    """Lets ``session.get()`` be awaited or used with ``async with``."""
-
-    __slots__ = ("_coro", "_resp")
-
-    def __init__(self, coro: Coroutine[Any, Any, _T]) -> None:
-        self._coro = coro
-        self._resp: _T | None = None
-
-    def send(self, arg: None) -> Any:
-        return self._coro.send(arg)
-
-    def throw(self, *args: Any) -> Any:
-        return self._coro.throw(*args)
-
-    def close(self) -> None:
-        self._coro.close()
-
-    def __await__(self) -> Generator[Any, None, _T]:
-        return self._coro.__await__()
-
-    def __iter__(self) -> Generator[Any, None, _T]:
-        return self.__await__()
-
-    async def __aenter__(self) -> _T:
-        self._resp = await self._coro
-        return self._resp
-
-
-class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
-    __slots__ = ()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        response = self._resp
-        assert response is not None
-        response.release()
-        if response._writer is not None:
-            await response.wait_for_close()
-
-
-class _WSRequestContextManager(_BaseRequestContextManager[ClientWebSocketResponse]):
-    __slots__ = ()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        await self._resp.close()
-
-
-class _SessionRequestContextManager:
-    """``aiohttp_clone.request(...)``: a one-off session closed with the response."""
-
-    __slots__ = ("_coro", "_resp", "_session")
-
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
-        self._coro = coro
-        self._resp: ClientResponse | None = None
-        self._session = session
-
-    async def __aenter__(self) -> ClientResponse:
-        try:
-            self._resp = await self._coro
-        except BaseException:
-            await self._session.close()
-            raise
-        return self._resp
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._session.close()
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self.__aenter__().__await__()
 
 
 def request(

@@ -22,7 +22,7 @@ from yarl import URL
 from . import hdrs
 
 if TYPE_CHECKING:
-    from .client import ClientHandlerType
+    from .client_pipeline import ClientHandlerType
     from .client_reqrep import ClientRequest, ClientResponse
 
 __all__ = ("DigestAuthMiddleware",)
@@ -124,7 +124,8 @@ class DigestAuthMiddleware:
 
         def digest(text: str | bytes) -> str:
             data = text.encode("utf-8") if isinstance(text, str) else text
-            return hash_factory(data).hexdigest()
+            hexdigest: str = hash_factory(data).hexdigest()
+            return hexdigest
 
         offered = {q.strip().lower() for q in challenge.get("qop", "").split(",") if q.strip()}
         qop = "auth" if "auth" in offered else "auth-int" if "auth-int" in offered else ""

@@ -231,7 +231,7 @@ class ResponseHandler(asyncio.Protocol):
     def _dispatch(self, events: list[object]) -> None:
         for index, event in enumerate(events):
             if event.__class__ is bytes:
-                if not self._feed_body(event):  # type: ignore[arg-type]
+                if not self._feed_body(event):
                     self._deferred = events[index + 1 :]
                     return
             elif event is END_OF_MESSAGE:
@@ -254,9 +254,9 @@ class ResponseHandler(asyncio.Protocol):
     def _on_head(self, message: RawResponseMessage) -> None:
         if 100 <= message.code < 200 and not message.upgrade:
             self._skip_interim_end = True
-            waiter = self._continue_waiter
-            if message.code == 100 and waiter is not None and not waiter.done():
-                waiter.set_result(None)
+            continue_waiter = self._continue_waiter
+            if message.code == 100 and continue_waiter is not None and not continue_waiter.done():
+                continue_waiter.set_result(None)
             return
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(None)

@@ -298,9 +298,10 @@ class ClientRequest:
             session=self._session,
         )
 
-    async def _trace_chunk(self, chunk: bytes) -> None:
+    async def _trace_chunk(self, chunk: bytes | bytearray | memoryview) -> None:
+        sent = chunk if isinstance(chunk, bytes) else bytes(chunk)
         for trace in self._traces:
-            await trace.send_request_chunk_sent(self.method, self.url, chunk)
+            await trace.send_request_chunk_sent(self.method, self.url, sent)
 
     async def _write_body(self, conn: Connection, body: Payload) -> None:
         """Stream the body; runs beside the response so an early answer is not blocked."""
@@ -355,7 +356,9 @@ def _parse_links(values: Iterable[str]) -> MultiDictProxy[MultiDictProxy[str | U
 
 
 def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted

@@ -1,4 +1,4 @@
-"""The per-request ``total`` timeout, cheap enough to arm on every request.
+"""``ClientTimeout``, and the per-request ``total`` timeout, cheap enough to arm on every request.
 
 aiohttp rounds a timeout of ``ceil_threshold`` seconds or more up to a whole second. We do the
 same, and that lets all such deadlines of a session share one loop timer per second: arming and
@@ -9,8 +9,23 @@ timeouts keep an exact ``call_at``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from typing import Protocol
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientTimeout:
+    """Timeouts in seconds; ``None`` disables one. ``total`` covers the body read too."""
+
+    total: float | None = None
+    connect: float | None = None
+    sock_read: float | None = None
+    sock_connect: float | None = None
+    ceil_threshold: float = 5
+
+
+DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
 
 
 class _Expirable(Protocol):

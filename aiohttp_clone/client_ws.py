@@ -1,10 +1,12 @@
 """``ClientWebSocketResponse``: a websocket over a connection taken out of the pool.
 
-Bytes from the socket go straight from the protocol's upgrade sink into the sans-I/O frame
-reader; finished messages wait in a deque for ``receive()``. Pings are answered and pongs
-consumed as they arrive (with ``autoping``), so a server's keep-alive is honoured even while the
-application is busy, and the heartbeat costs one clock read per chunk rather than a timer
-reset per message.
+Bytes from the socket go straight into the sans-I/O frame reader: once the websocket is open
+the transport reads into one reused buffer (``_ReadInto``; the connection's protocol keeps its
+other duties), or, on a transport that cannot switch protocols, through the connection
+protocol's upgrade sink. Finished messages wait in a deque for ``receive()``. Pings are
+answered and pongs consumed as they arrive (with ``autoping``), so a server's keep-alive is
+honoured even while the application is busy, and the heartbeat costs one clock read per chunk
+rather than a timer reset per message.
 """
 
 from __future__ import annotations

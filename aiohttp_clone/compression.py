@@ -231,7 +231,7 @@ class _ZlibDecoder(_Decoder):
             return b""
         d = self._d
         try:
-            out = d.decompress(self._pending, MAX_OUTPUT)
+            out: bytes = d.decompress(self._pending, MAX_OUTPUT)
         except self._zlib.error as exc:
             raise _decode_error(self.encoding, exc) from exc
         if d.eof:

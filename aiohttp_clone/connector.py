@@ -749,7 +749,7 @@ class NamedPipeConnector(BaseConnector):
             limit_per_host=limit_per_host,
             loop=loop,
         )
-        self._path = path
+        self._path: str = path
 
     @property
     def path(self) -> str:
@@ -759,7 +759,9 @@ class NamedPipeConnector(BaseConnector):
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
         async with _deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
-            _, protocol = await self._loop.create_pipe_connection(  # type: ignore[attr-defined]
+            create_pipe_connection: Any = getattr(self._loop, "create_pipe_connection")  # noqa: B009 - proactor loops only
+            _, protocol = await create_pipe_connection(
                 lambda: ResponseHandler(self._loop), self._path
             )
-        return protocol
+        handler: ResponseHandler = protocol
+        return handler

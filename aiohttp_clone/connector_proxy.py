@@ -169,7 +169,7 @@ async def _start_tls(
     if tls_transport is None:
         raise ClientConnectorError(key, ConnectionResetError("Proxy closed the tunnel"))
     # A fresh HTTP connection from here on: not upgraded, nothing read yet, reusable.
-    protocol.transport = tls_transport  # type: ignore[assignment]
+    protocol.transport = tls_transport
     protocol.reset_parser()
     protocol.should_close = False
     protocol.responses_read = 0

@@ -48,6 +48,7 @@ class Settings:
 class Cell:
     values: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # client CPU µs per op, where reported
     errors: list[str] = field(default_factory=list)
     unit: str = ""
     na: bool = False  # the client cannot run this workload at all
@@ -198,9 +199,13 @@ def record(cell: Cell, result: dict[str, Any], where: str, spec: str) -> None:
         return
     cell.values.append(float(result["value"]))
     cell.rss.append(float(result["rss_mb"]))
+    cpu = ""
+    if "cpu_us_per_op" in result:
+        cell.cpu.append(float(result["cpu_us_per_op"]))
+        cpu = f" cpu {result['cpu_us_per_op']:.1f} us/op"
     log(
         f"{where:<22} {spec:<22} {result['value']:>10,.1f} {result['unit']:<6}"
-        f" rss {result['rss_mb']:.0f} MiB"
+        f" rss {result['rss_mb']:.0f} MiB{cpu}"
     )
 
 
@@ -240,6 +245,7 @@ def to_json(
                     "samples": cell.values,
                     "rss_mb": max(cell.rss) if cell.rss else None,
                     "errors": cell.errors,
+                    **({"cpu_us_per_op": statistics.median(cell.cpu)} if cell.cpu else {}),
                     **({"na": True} if cell.na else {}),
                 }
                 for c, cell in row.items()

@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=0, help="default: 1.5 x limit")
-    parser.add_argument("--warmup", type=float, default=30.0, help="seconds before 'flat' counts")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds before 'flat' counts")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop issuing after")
     parser.add_argument("--burst", type=int, default=0, help="run the burst test instead")
     parser.add_argument("--timeout", type=float, default=120.0, help="burst: total timeout")

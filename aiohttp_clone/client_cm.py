@@ -1,0 +1,106 @@
+"""The objects ``session.get()`` and ``aiohttp_clone.request()`` return: awaitable, and
+usable with ``async with`` (which releases the response, or closes the one-off session)."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .client_reqrep import ClientResponse
+from .client_ws import ClientWebSocketResponse
+
+if TYPE_CHECKING:
+    from .client import ClientSession
+
+_T = TypeVar("_T")
+
+
+class _BaseRequestContextManager(Coroutine[Any, Any, _T], Generic[_T]):
+    """Lets ``session.get()`` be awaited or used with ``async with``."""
+
+    __slots__ = ("_coro", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, _T]) -> None:
+        self._coro = coro
+        self._resp: _T | None = None
+
+    def send(self, arg: None) -> Any:
+        return self._coro.send(arg)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, _T]:
+        return self._coro.__await__()
+
+    def __iter__(self) -> Generator[Any, None, _T]:
+        return self.__await__()
+
+    async def __aenter__(self) -> _T:
+        self._resp = await self._coro
+        return self._resp
+
+
+class _RequestContextManager(_BaseRequestContextManager[ClientResponse]):
+    __slots__ = ()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        response = self._resp
+        assert response is not None
+        response.release()
+        if response._writer is not None:
+            await response.wait_for_close()
+
+
+class _WSRequestContextManager(_BaseRequestContextManager[ClientWebSocketResponse]):
+    __slots__ = ()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        await self._resp.close()
+
+
+class _SessionRequestContextManager:
+    """``aiohttp_clone.request(...)``: a one-off session closed with the response."""
+
+    __slots__ = ("_coro", "_resp", "_session")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
+        self._coro = coro
+        self._resp: ClientResponse | None = None
+        self._session = session
+
+    async def __aenter__(self) -> ClientResponse:
+        try:
+            self._resp = await self._coro
+        except BaseException:
+            await self._session.close()
+            raise
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._session.close()
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self.__aenter__().__await__()
