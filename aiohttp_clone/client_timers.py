@@ -43,7 +43,8 @@ class SecondTimers:
         self._handle: asyncio.TimerHandle | None = None
         self._handle_second = 0
 
-    def add(self, timer: TotalTimer, deadline: float) -> set[TotalTimer]:
+    def add(self, timer: TotalTimer, deadline: float) -> int:
+        """Arm ``timer`` for the whole second at or after ``deadline``; returns that second."""
         second = math.ceil(deadline)
         bucket = self._buckets.get(second)
         if bucket is None:
@@ -51,7 +52,15 @@ class SecondTimers:
             if self._handle is None or second < self._handle_second:
                 self._schedule(second)
         bucket.add(timer)
-        return bucket
+        return second
+
+    def remove(self, timer: TotalTimer, second: int) -> None:
+        bucket = self._buckets.get(second)
+        if bucket is not None:
+            bucket.discard(timer)
+            if not bucket:
+                # Most requests end long before their deadline: keep no empty bucket around.
+                del self._buckets[second]
 
     def _schedule(self, second: int) -> None:
         if self._handle is not None:
@@ -80,7 +89,7 @@ class TotalTimer:
     """Cancels the request while it waits for the head, then aborts the body read of the
     response it was handed over to."""
 
-    __slots__ = ("_bucket", "_handle", "_target", "_task", "fired")
+    __slots__ = ("_handle", "_second", "_shared", "_target", "_task", "fired")
 
     def __init__(
         self,
@@ -92,17 +101,19 @@ class TotalTimer:
         self._task = asyncio.current_task(loop)
         self._target: _Expirable | None = None
         self.fired = False
-        self._bucket: set[TotalTimer] | None = None
+        self._shared = shared
+        self._second: int | None = None
         self._handle: asyncio.TimerHandle | None = None
         deadline = loop.time() + seconds
         if seconds >= ceil_threshold:
-            self._bucket = shared.add(self, deadline)
+            self._second = shared.add(self, deadline)
         else:
             self._handle = loop.call_at(deadline, self.expire)
 
     def expire(self) -> None:
         self.fired = True
-        self._bucket = self._handle = None
+        self._second = None
+        self._handle = None
         if self._target is not None:
             self._target._on_total_timeout()
         elif self._task is not None:
@@ -113,9 +124,9 @@ class TotalTimer:
         self._target = target
 
     def cancel(self) -> None:
-        if self._bucket is not None:
-            self._bucket.discard(self)
-            self._bucket = None
+        if self._second is not None:
+            self._shared.remove(self, self._second)
+            self._second = None
         elif self._handle is not None:
             self._handle.cancel()
             self._handle = None

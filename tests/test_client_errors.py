@@ -283,3 +283,11 @@ async def test_sock_connect_timeout_when_backlog_is_full() -> None:
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+async def test_finished_requests_leave_no_armed_timers(http_server) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(20):
+            async with session.get(http_server.make_url("/hello")) as resp:
+                await resp.read()
+        assert not session._timers._buckets
