@@ -257,7 +257,10 @@ class ResponseHandler(asyncio.BufferedProtocol):
     def _dispatch(self, events: list[object]) -> None:
         for index, event in enumerate(events):
             if event.__class__ is bytes:
-                if not self._feed_body(event):
+                payload = self._payload
+                if self._decoder is None and payload is not None:
+                    payload.feed_data(event)  # no decoding: hand on
+                elif not self._feed_body(event):
                     self._deferred = events[index + 1 :]
                     return
             elif event is END_OF_MESSAGE:

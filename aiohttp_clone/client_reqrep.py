@@ -191,20 +191,27 @@ class ClientRequest:
         proxy_headers_hash = None
         if self.proxy_headers:
             proxy_headers_hash = hash(tuple(self.proxy_headers.items()))
-        return ConnectionKey(
-            self.url.raw_host or "",
-            self.port,
-            self.is_ssl(),
-            self.ssl,
-            self.proxy,
-            self.proxy_auth,
-            proxy_headers_hash,
-            self.server_hostname if self.url.scheme in ("https", "wss") else None,
+        url = self.url
+        is_ssl = url.scheme in ("https", "wss")
+        # tuple.__new__ builds the NamedTuple without its Python-level __new__ (hot path).
+        return tuple.__new__(
+            ConnectionKey,
+            (
+                url.raw_host or "",
+                _default_port(url),
+                is_ssl,
+                self.ssl,
+                self.proxy,
+                self.proxy_auth,
+                proxy_headers_hash,
+                self.server_hostname if is_ssl else None,
+            ),
         )
 
     @property
     def request_info(self) -> RequestInfo:
-        return RequestInfo(self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+        headers = CIMultiDictProxy(self.headers)
+        return tuple.__new__(RequestInfo, (self.url, self.method, headers, self.original_url))
 
     # -- body -----------------------------------------------------------------------------
 
@@ -267,8 +274,8 @@ class ClientRequest:
 
     def _write(self, conn: Connection) -> ClientResponse:
         """Write the head (with a small body, in the same write); stream a larger body."""
-        protocol = conn.protocol
-        transport = conn.transport
+        protocol = conn._protocol
+        transport = None if protocol is None else protocol.transport
         if protocol is None or transport is None:
             raise ClientConnectionError("Connection closed")
         head = serialize_request_head(self.method, self._target(), self.version, self.headers)
@@ -423,8 +430,6 @@ class ClientResponse:
             )
         else:
             self._resolve_charset = _default_fallback_charset
-        if loop.get_debug():
-            self._source_traceback: Any = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
         connection = self._connection
@@ -461,7 +466,7 @@ class ClientResponse:
         self.content = payload
         if message.upgrade:
             return  # the connection now belongs to whoever asked for the upgrade
-        protocol = connection.protocol
+        protocol = connection._protocol
         if protocol is not None and protocol.message_in_progress:
             protocol.set_message_complete_callback(self._response_eof)
         else:
@@ -480,7 +485,8 @@ class ClientResponse:
                 connection.close()
             else:
                 connection.release()
-        self._cancel_timer()
+        if self._timer_handle is not None:
+            self._cancel_timer()
 
     def _set_timer(self, handle: Any) -> None:
         self._timer_handle = handle
@@ -679,13 +685,14 @@ class ClientResponse:
                 connection.release()
             else:
                 connection.close()
-        self._cancel_timer()
+        if self._timer_handle is not None:
+            self._cancel_timer()
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not read to the end)."""
         self._released = True
         self._release_connection()
-        return _noop_awaitable()
+        return _NOOP_AWAITABLE
 
     def close(self) -> None:
         """Drop the connection now, without reading the rest of the body."""
@@ -735,3 +742,6 @@ class _noop_awaitable:
     def __await__(self) -> Any:
         return iter(())
 
+
+
+_NOOP_AWAITABLE = _noop_awaitable()  # stateless: one instance serves every release()

@@ -235,7 +235,11 @@ class BaseConnector:
 
     def _reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """The fast path of ``connect``: an idle connection, when one is free right now."""
-        if self._waiters or self._closed or key not in self._idle or not self._has_room(key):
+        if self._waiters or self._closed or key not in self._idle:
+            return None
+        if self._limit and len(self._acquired) >= self._limit:
+            return None
+        if self._limit_per_host and self._acquired_per_host.get(key, 0) >= self._limit_per_host:
             return None
         protocol = self._take_idle(key)
         if protocol is None:
@@ -325,17 +329,26 @@ class BaseConnector:
     def _release(
         self, key: ConnectionKey, protocol: ResponseHandler, *, should_close: bool = False
     ) -> None:
-        if protocol not in self._acquired:
+        acquired = self._acquired
+        if protocol not in acquired:
             protocol.close()
             return
-        self._unreserve(key, protocol, wake=False)
+        acquired.discard(protocol)
+        per_host = self._acquired_per_host
+        count = per_host.get(key, 0) - 1
+        if count > 0:
+            per_host[key] = count
+        else:
+            per_host.pop(key, None)
+        transport = protocol.transport
         if (
             should_close
             or self._force_close
             or self._closed
             or protocol.should_close
             or protocol.message_in_progress
-            or not protocol.is_connected()
+            or transport is None
+            or transport.is_closing()
         ):
             protocol.close()
         else:

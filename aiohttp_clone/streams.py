@@ -179,7 +179,8 @@ class StreamReader:
         self._size = size
         self.total_bytes += len(data)
         self._buffer.append(data)
-        _wake(self._waiter)
+        if self._waiter is not None:
+            _wake(self._waiter)
         if size > self._limit and not self._paused:
             self._paused = True
             self._protocol.pause_reading()
@@ -349,6 +350,9 @@ class StreamReader:
     async def read(self, n: int = -1) -> bytes:
         """Up to ``n`` bytes (fewer if that is what is buffered); ``n < 0`` reads to EOF."""
         if n < 0:
+            if self._eof and self._exception is None and len(self._buffer) <= 1:
+                # The common small response: complete and in one piece, no waiting, no join.
+                return self._take_first(-1) if self._buffer else await self._finish_read()
             parts = []
             while await self._fill("read"):
                 parts.append(self._take_first(-1))
@@ -356,6 +360,11 @@ class StreamReader:
         if n == 0 or not await self._fill("read"):
             return b""
         return self._take(n)
+
+    async def _finish_read(self) -> bytes:
+        """An empty buffer at EOF: ``b""``, or the stored exception."""
+        await self._fill("read")
+        return b""
 
     async def readany(self) -> bytes:
         """The next buffered piece as it arrived (no copy); ``b""`` at EOF."""
