@@ -21,15 +21,13 @@ import aiohappyeyeballs
 from .abc import AbstractResolver, ResolveResult
 from .client_exceptions import (
     ClientConnectionError,
-    ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
-    ClientConnectorSSLError,
-    ConnectionTimeoutError,
     ServerFingerprintMismatch,
     UnixClientConnectorError,
 )
 from .client_proto import ResponseHandler
+from .connector_errors import connect_errors, deadline
 from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for
 from .helpers import _SENTINEL, is_ip_address, sentinel
 from .resolver import DefaultResolver
@@ -591,8 +589,8 @@ class TCPConnector(BaseConnector):
             addrs = await self._resolve_host(host, port, traces)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
-        try:
-            async with _deadline(timeout.sock_connect, f"Connection timeout to host {where}"):
+        with connect_errors(key, error_class):
+            async with deadline(timeout.sock_connect, f"Connection timeout to host {where}"):
                 sock = await self._open_socket(addrs)
                 _, protocol = await self._loop.create_connection(
                     lambda: ResponseHandler(self._loop),
@@ -601,14 +599,6 @@ class TCPConnector(BaseConnector):
                     server_hostname=server_hostname,
                     ssl_shutdown_timeout=self._ssl_shutdown_timeout,
                 )
-        except ssl.SSLCertVerificationError as exc:
-            raise ClientConnectorCertificateError(key, exc) from exc
-        except ssl.SSLError as exc:
-            raise ClientConnectorSSLError(key, exc) from exc
-        except OSError as exc:
-            if isinstance(exc, TimeoutError):
-                raise
-            raise error_class(key, exc) from exc
         return protocol
 
     async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:
@@ -646,30 +636,6 @@ class TCPConnector(BaseConnector):
             raise
 
 
-class _deadline:
-    """``async with``: raise ConnectionTimeoutError when the block outlives ``seconds``."""
-
-    __slots__ = ("_message", "_scope", "_seconds")
-
-    def __init__(self, seconds: float | None, message: str) -> None:
-        self._seconds = seconds
-        self._message = message
-        self._scope: asyncio.Timeout | None = None
-
-    async def __aenter__(self) -> None:
-        if self._seconds is not None:
-            self._scope = asyncio.timeout(self._seconds)
-            await self._scope.__aenter__()
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._scope is None:
-            return
-        try:
-            await self._scope.__aexit__(exc_type, exc, tb)
-        except TimeoutError as timeout_exc:
-            raise ConnectionTimeoutError(self._message) from timeout_exc
-
-
 class _DNSCache:
     """Resolved addresses per (host, port), each with an expiry; oldest evicted first."""
 
@@ -701,8 +667,8 @@ class _DNSCache:
         self._entries.clear()
 
 
-class UnixConnector(BaseConnector):
-    """Connections to a unix domain socket; the URL's host only names the Host header."""
+class _PathConnector(BaseConnector):
+    """A connector to one local path (unix socket or named pipe) whatever the URL's host."""
 
     def __init__(
         self,
@@ -713,48 +679,6 @@ class UnixConnector(BaseConnector):
         limit_per_host: int = 0,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        super().__init__(
-            force_close=force_close,
-            keepalive_timeout=keepalive_timeout,
-            limit=limit,
-            limit_per_host=limit_per_host,
-            loop=loop,
-        )
-        self._path = path
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    async def _create_connection(
-        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
-    ) -> ResponseHandler:
-        try:
-            async with _deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
-                _, protocol = await self._loop.create_unix_connection(
-                    lambda: ResponseHandler(self._loop), self._path
-                )
-        except OSError as exc:
-            if isinstance(exc, TimeoutError):
-                raise
-            raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
-        return protocol
-
-
-class NamedPipeConnector(BaseConnector):
-    """Windows named pipes; available only on Windows' proactor event loop."""
-
-    def __init__(
-        self,
-        path: str,
-        force_close: bool = False,
-        keepalive_timeout: float | _SENTINEL | None = sentinel,
-        limit: int = 100,
-        limit_per_host: int = 0,
-        loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        if sys.platform != "win32":
-            raise RuntimeError("Named pipes are only available on Windows")
         super().__init__(
             force_close=force_close,
             keepalive_timeout=keepalive_timeout,
@@ -768,10 +692,45 @@ class NamedPipeConnector(BaseConnector):
     def path(self) -> str:
         return self._path
 
+
+class UnixConnector(_PathConnector):
+    """Connections to a unix domain socket; the URL's host only names the Host header."""
+
     async def _create_connection(
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
-        async with _deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
+        try:
+            async with deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
+                _, protocol = await self._loop.create_unix_connection(
+                    lambda: ResponseHandler(self._loop), self._path
+                )
+        except OSError as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise UnixClientConnectorError(self._path, req.connection_key, exc) from exc
+        return protocol
+
+
+class NamedPipeConnector(_PathConnector):
+    """Windows named pipes; available only on Windows' proactor event loop."""
+
+    def __init__(
+        self,
+        path: str,
+        force_close: bool = False,
+        keepalive_timeout: float | _SENTINEL | None = sentinel,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        if sys.platform != "win32":
+            raise RuntimeError("Named pipes are only available on Windows")
+        super().__init__(path, force_close, keepalive_timeout, limit, limit_per_host, loop)
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
+    ) -> ResponseHandler:
+        async with deadline(timeout.sock_connect, f"Connection timeout to {self._path}"):
             create_pipe_connection: Any = getattr(self._loop, "create_pipe_connection")  # noqa: B009 - proactor loops only
             _, protocol = await create_pipe_connection(
                 lambda: ResponseHandler(self._loop), self._path

@@ -12,7 +12,6 @@ direct path pays nothing for this module.
 
 from __future__ import annotations
 
-import ssl
 from typing import TYPE_CHECKING
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -20,13 +19,12 @@ from yarl import URL
 
 from . import hdrs
 from .client_exceptions import (
-    ClientConnectorCertificateError,
     ClientConnectorError,
-    ClientConnectorSSLError,
     ClientHttpProxyError,
     ClientProxyConnectionError,
 )
 from .client_proto import ResponseHandler
+from .connector_errors import connect_errors, deadline
 from .connector_tls import ssl_context_for
 from .helpers import BasicAuth, _make_basic_auth
 from .http_message import HttpVersion11
@@ -142,30 +140,20 @@ async def _start_tls(
     connector: TCPConnector, protocol: ResponseHandler, req: ClientRequest, timeout: ClientTimeout
 ) -> ResponseHandler:
     """Run TLS to the origin over the tunnel; the same protocol object serves the request."""
-    from .connector import _deadline
-
     transport = protocol.transport
     assert transport is not None
     sslcontext = connector._ssl_for(req)
     assert sslcontext is not None
     host = req.url.raw_host or ""
     key = req.connection_key
-    try:
+    with connect_errors(key):
         where = f"Connection timeout to host {req.url.host_port_subcomponent}"
-        async with _deadline(timeout.sock_connect, where):
+        async with deadline(timeout.sock_connect, where):
             tls_transport = await connector._loop.start_tls(
                 transport, protocol, sslcontext,
                 server_hostname=req.server_hostname or host.rstrip("."),
                 ssl_shutdown_timeout=connector._ssl_shutdown_timeout,
             )
-    except ssl.SSLCertVerificationError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
-    except ssl.SSLError as exc:
-        raise ClientConnectorSSLError(key, exc) from exc
-    except OSError as exc:
-        if isinstance(exc, TimeoutError):
-            raise
-        raise ClientConnectorError(key, exc) from exc
     if tls_transport is None:
         raise ClientConnectorError(key, ConnectionResetError("Proxy closed the tunnel"))
     # A fresh HTTP connection from here on: not upgraded, nothing read yet, reusable.
