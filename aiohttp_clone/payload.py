@@ -108,12 +108,16 @@ class Payload(ABC):
         self._encoding = encoding
         self._filename = filename
         self._consumed = False
-        extra: CIMultiDict[str] = CIMultiDict(headers or ())
-        given_type = extra.popall(hdrs.CONTENT_TYPE, [None])[0]
+        extra: CIMultiDict[str] | None = None
+        given_type = None
+        if headers:  # most bodies (every json= and bytes one) come without extra headers
+            extra = CIMultiDict(headers)
+            given_type = extra.popall(hdrs.CONTENT_TYPE, [None])[0]
         if content_type is sentinel or content_type is None:
             content_type = given_type or self._default_content_type
-        self._headers: CIMultiDict[str] = CIMultiDict({hdrs.CONTENT_TYPE: content_type})
-        self._headers.extend(extra)
+        self._headers: CIMultiDict[str] = CIMultiDict(((hdrs.CONTENT_TYPE, content_type),))
+        if extra:
+            self._headers.extend(extra)
 
     @property
     def size(self) -> int | None:
