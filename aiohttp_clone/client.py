@@ -30,7 +30,7 @@ from .client_exceptions import (
     NonHttpUrlClientError,
 )
 from .client_pipeline import ClientMiddlewareType, RequestPipeline
-from .client_reqrep import ClientRequest, ClientResponse, _default_fallback_charset
+from .client_reqrep import ClientRequest, ClientResponse, JsonBody, _default_fallback_charset
 from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, SecondTimers, TotalTimer
 from .client_ws import ClientWebSocketResponse
 from .compression import ACCEPT_ENCODING
@@ -40,7 +40,6 @@ from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
 from .helpers_env import netrc_from_env
 from .http_message import HttpVersion, HttpVersion11
-from .payload import JsonPayload
 from .tracing import Trace, TraceConfig
 
 __all__ = ("ClientSession", "ClientTimeout", "request")
@@ -469,10 +468,10 @@ class ClientSession:
                 timer.cancel()
         return response
 
-    def _json_payload(self, value: Any) -> JsonPayload:
+    def _json_payload(self, value: Any) -> JsonBody:
         if self._json_serialize_bytes is not None:
-            return JsonPayload(value, dumps=lambda v: self._json_serialize_bytes(v).decode())  # type: ignore[misc]
-        return JsonPayload(value, dumps=self._json_serialize)
+            return JsonBody(self._json_serialize_bytes(value))
+        return JsonBody(self._json_serialize(value).encode("utf-8"))
 
     def _resolve_auth(self, url: URL, auth: BasicAuth | None) -> tuple[URL, BasicAuth | None]:
         """Credentials in the URL become Basic auth; giving both is an error."""

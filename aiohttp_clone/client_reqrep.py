@@ -52,6 +52,13 @@ __all__ = (
 )
 
 _JSON_CONTENT_TYPE = "application/json"
+
+
+class JsonBody(bytes):
+    """A serialized ``json=`` argument: sent as application/json without a Payload object."""
+
+    __slots__ = ()
+
 _SMALL_BODY = 64 * 1024  # bodies up to this size go out in the same write as the head
 
 
@@ -139,7 +146,9 @@ class ClientRequest:
         self._session = session
         self._traces = traces or []
         self._cache: dict[str, Any] = {}
-        self.body: Payload | None = None
+        self._body: Payload | None = None
+        # A plain bytes (or json=) body is kept as is: a Payload is built only if asked for.
+        self._body_bytes: bytes | None = None
         self._writer_task: asyncio.Task[None] | None = None
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
@@ -215,8 +224,33 @@ class ClientRequest:
 
     # -- body -----------------------------------------------------------------------------
 
+    @property
+    def body(self) -> Payload | None:
+        if self._body is None and self._body_bytes is not None:
+            content_type = self.headers.get(hdrs.CONTENT_TYPE)
+            self._body = BytesPayload(self._body_bytes, content_type=content_type)
+        return self._body
+
+    @body.setter
+    def body(self, value: Payload | None) -> None:
+        self._body = value
+        self._body_bytes = None
+
     def _set_body(self, data: Any) -> None:
         headers = self.headers
+        kind = data.__class__
+        if (kind is bytes or kind is JsonBody) and not self.compress and not self.chunked and (
+            hdrs.TRANSFER_ENCODING not in headers
+        ):
+            # The common bytes and json= bodies: two header fields, no Payload object.
+            self._body_bytes = data
+            if hdrs.CONTENT_TYPE not in headers:
+                headers[hdrs.CONTENT_TYPE] = (
+                    _JSON_CONTENT_TYPE if kind is JsonBody else "application/octet-stream"
+                )
+            if hdrs.CONTENT_LENGTH not in headers:
+                headers[hdrs.CONTENT_LENGTH] = str(len(data))
+            return
         if isinstance(data, FormData):
             payload: Payload = data()
         elif isinstance(data, Payload):
@@ -279,7 +313,17 @@ class ClientRequest:
         if protocol is None or transport is None:
             raise ClientConnectionError("Connection closed")
         head = serialize_request_head(self.method, self._target(), self.version, self.headers)
-        body = self.body
+        raw = self._body_bytes
+        if (
+            raw is not None
+            and self._body is None
+            and len(raw) <= _SMALL_BODY
+            and not self.expect100
+            and not self._traces
+        ):
+            transport.write(head + raw)
+            return self._response()
+        body = self.body  # a larger raw body becomes a Payload and streams with flow control
         if body is None:
             transport.write(head)
         elif (
@@ -293,6 +337,9 @@ class ClientRequest:
         else:
             transport.write(head)
             self._writer_task = self.loop.create_task(self._write_body(conn, body))
+        return self._response()
+
+    def _response(self) -> ClientResponse:
         return self.response_class(
             self.method,
             self.original_url,

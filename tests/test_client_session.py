@@ -373,3 +373,27 @@ async def test_user_content_encoding_sent_as_is(http_server) -> None:
         ) as resp:
             payload = await resp.json()
     assert payload["body"].encode("latin-1") == body
+
+
+async def test_large_bytes_body_streams_with_content_length(http_server) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB: past the one-write fast path
+    async with aiohttp.ClientSession() as session:
+        async with session.post(http_server.make_url("/echo"), data=body) as resp:
+            payload = await resp.json()
+    assert payload["body_length"] == len(body)
+    assert payload["body"].encode("latin-1") == body
+    assert echo_headers(payload)["content-length"] == str(len(body))
+
+
+async def test_middleware_sees_json_body_as_payload(http_server) -> None:
+    seen = []
+
+    async def inspect(req, handler):
+        seen.append((type(req.body).__name__, req.body.decode(), req.body.content_type))
+        return await handler(req)
+
+    async with aiohttp.ClientSession(middlewares=(inspect,)) as session:
+        async with session.post(http_server.make_url("/echo"), json={"a": [1, 2]}) as resp:
+            payload = await resp.json()
+    assert seen == [("BytesPayload", '{"a": [1, 2]}', "application/json")]
+    assert payload["body"] == '{"a": [1, 2]}'
