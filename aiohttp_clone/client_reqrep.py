@@ -251,8 +251,10 @@ class ClientRequest:
             if hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = str(len(data))
             return
-        if isinstance(data, FormData):
-            payload: Payload = data()
+        if kind is JsonBody:  # compressed or chunked json=: still application/json
+            payload: Payload = BytesPayload(bytes(data), content_type=_JSON_CONTENT_TYPE)
+        elif isinstance(data, FormData):
+            payload = data()
         elif isinstance(data, Payload):
             payload = data
         elif isinstance(data, (dict, list, tuple, MultiDict, MultiDictProxy)):

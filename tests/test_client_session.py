@@ -397,3 +397,17 @@ async def test_middleware_sees_json_body_as_payload(http_server) -> None:
             payload = await resp.json()
     assert seen == [("BytesPayload", '{"a": [1, 2]}', "application/json")]
     assert payload["body"] == '{"a": [1, 2]}'
+
+
+async def test_compressed_json_keeps_its_content_type(http_server) -> None:
+    import zlib
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            http_server.make_url("/echo"), json={"k": "v"}, compress="deflate"
+        ) as resp:
+            payload = await resp.json()
+    headers = echo_headers(payload)
+    assert headers["content-type"] == "application/json"
+    assert headers["content-encoding"] == "deflate"
+    assert zlib.decompress(payload["body"].encode("latin-1")) == b'{"k": "v"}'
