@@ -12,38 +12,24 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 if TYPE_CHECKING:
     from .client_reqrep import ClientResponse, ConnectionKey, Fingerprint, RequestInfo
 
-__all__ = (
-    "ClientConnectionError",
-    "ClientConnectionResetError",
-    "ClientConnectorCertificateError",
-    "ClientConnectorDNSError",
-    "ClientConnectorError",
-    "ClientConnectorSSLError",
+# Exported in the order of the hierarchy drawn in shared/API.md: bases before their children.
+__all__ = (  # noqa: RUF022 - hierarchy order
     "ClientError",
-    "ClientHttpProxyError",
-    "ClientOSError",
-    "ClientPayloadError",
-    "ClientProxyConnectionError",
-    "ClientResponseError",
-    "ClientSSLError",
-    "ConnectionTimeoutError",
-    "ContentTypeError",
-    "InvalidURL",
-    "InvalidUrlClientError",
-    "InvalidUrlRedirectClientError",
-    "NonHttpUrlClientError",
-    "NonHttpUrlRedirectClientError",
-    "RedirectClientError",
-    "ServerConnectionError",
-    "ServerDisconnectedError",
-    "ServerFingerprintMismatch",
-    "ServerTimeoutError",
-    "SocketTimeoutError",
-    "TooManyRedirects",
-    "UploadAbortedError",
-    "WSMessageTypeError",
-    "WSServerHandshakeError",
-)
+    # the connection
+    "ClientConnectionError", "ClientConnectionResetError", "ClientOSError",
+    "ClientConnectorError", "ClientConnectorDNSError", "ClientProxyConnectionError",
+    "ClientSSLError", "ClientConnectorCertificateError", "ClientConnectorSSLError",
+    "ServerConnectionError", "ServerDisconnectedError", "ServerFingerprintMismatch",
+    "ServerTimeoutError", "ConnectionTimeoutError", "SocketTimeoutError",
+    # the response
+    "ClientPayloadError", "ClientResponseError", "ClientHttpProxyError", "ContentTypeError",
+    "TooManyRedirects", "WSServerHandshakeError",
+    # the URL and redirects
+    "InvalidURL", "InvalidUrlClientError", "InvalidUrlRedirectClientError",
+    "NonHttpUrlClientError", "NonHttpUrlRedirectClientError", "RedirectClientError",
+    # elsewhere
+    "UploadAbortedError", "WSMessageTypeError",
+)  # fmt: skip
 
 
 class ClientError(Exception):
@@ -116,18 +102,10 @@ class ClientOSError(ClientConnectionError, OSError):
     """An OSError on the socket."""
 
 
-class ClientConnectorError(ClientOSError):
-    """Connecting to ``host:port`` failed; carries the underlying OSError."""
+class _KeyedError:
+    """Host, port and TLS setting of the connection an error is about, read from its key."""
 
-    def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
-        self._conn_key = connection_key
-        self._os_error = os_error
-        super().__init__(os_error.errno, os_error.strerror)
-        self.args = (connection_key, os_error)
-
-    @property
-    def os_error(self) -> OSError:
-        return self._os_error
+    _conn_key: ConnectionKey
 
     @property
     def host(self) -> str:
@@ -137,16 +115,29 @@ class ClientConnectorError(ClientOSError):
     def port(self) -> int | None:
         return self._conn_key.port
 
+
+class ClientConnectorError(_KeyedError, ClientOSError):
+    """Connecting to ``host:port`` failed; carries the underlying OSError."""
+
+    def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._conn_key = connection_key
+        self._os_error = os_error
+        # errno/strerror come from the OSError; args keep what pickling needs to rebuild us.
+        super().__init__(os_error.errno, os_error.strerror)
+        self.args = (connection_key, os_error)
+
+    @property
+    def os_error(self) -> OSError:
+        return self._os_error
+
     @property
     def ssl(self) -> ssl.SSLContext | bool | Fingerprint:
         return self._conn_key.ssl
 
     def __str__(self) -> str:
-        ssl_text = "default" if self.ssl is True else self.ssl
-        return (
-            f"Cannot connect to host {self.host}:{self.port} ssl:{ssl_text} "
-            f"[{self.strerror or self._os_error}]"
-        )
+        tls = "default" if self.ssl is True else self.ssl
+        reason = self.strerror or self._os_error
+        return f"Cannot connect to host {self.host}:{self.port} ssl:{tls} [{reason}]"
 
     __reduce__ = BaseException.__reduce__
 
@@ -182,10 +173,8 @@ class ServerDisconnectedError(ServerConnectionError):
     """The server closed the connection before the response was complete."""
 
     def __init__(self, message: str | None = None) -> None:
-        if message is None:
-            message = "Server disconnected"
-        self.args = (message,)
-        self.message = message
+        self.message = "Server disconnected" if message is None else message
+        super().__init__(self.message)
 
 
 class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
@@ -204,17 +193,14 @@ class ServerFingerprintMismatch(ServerConnectionError):
     """The server certificate did not match the pinned fingerprint."""
 
     def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
-        self.expected = expected
-        self.got = got
-        self.host = host
-        self.port = port
-        self.args = (expected, got, host, port)
+        super().__init__(expected, got, host, port)
+        self.expected, self.got, self.host, self.port = self.args
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} expected={self.expected!r} got={self.got!r} "
-            f"host={self.host!r} port={self.port!r}>"
+        fields = " ".join(
+            f"{name}={getattr(self, name)!r}" for name in ("expected", "got", "host", "port")
         )
+        return f"<{type(self).__name__} {fields}>"
 
 
 class ClientPayloadError(ClientError):
@@ -305,6 +291,7 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.SSLCertVerificationErr
     """The server certificate could not be verified."""
 
     def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
+        # Deliberately not ClientConnectorError.__init__: there is no OSError to take from.
         self._conn_key = connection_key
         self._certificate_error = certificate_error
         self.args = (connection_key, certificate_error)
@@ -314,21 +301,14 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.SSLCertVerificationErr
         return self._certificate_error
 
     @property
-    def host(self) -> str:
-        return self._conn_key.host
-
-    @property
-    def port(self) -> int | None:
-        return self._conn_key.port
-
-    @property
     def ssl(self) -> bool:
         return self._conn_key.is_ssl
 
     def __str__(self) -> str:
+        cause = self._certificate_error
         return (
             f"Cannot connect to host {self.host}:{self.port} ssl:{self.ssl} "
-            f"[{type(self._certificate_error).__name__}: {self._certificate_error.args}]"
+            f"[{type(cause).__name__}: {cause.args}]"
         )
 
 

@@ -493,12 +493,12 @@ class TCPConnector(BaseConnector):
 
     def clear_dns_cache(self, host: str | None = None, port: int | None = None) -> None:
         """Forget cached addresses, of one host:port or of all."""
-        if host is not None and port is not None:
-            self._dns_cache.remove((host, port))
-        elif host is not None or port is not None:
+        if (host is None) != (port is None):
             raise ValueError("either both host and port or none of them are allowed")
-        else:
+        if host is None or port is None:
             self._dns_cache.clear()
+        else:
+            self._dns_cache.remove((host, port))
 
     async def close(self) -> None:
         await super().close()

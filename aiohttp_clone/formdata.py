@@ -27,6 +27,15 @@ def _check_header_safe(what: str, value: str) -> None:
         )
 
 
+def _initial_fields(fields: Any) -> tuple[Any, ...]:
+    """What the constructor accepts: a mapping, a sequence of fields or pairs, or one field."""
+    if isinstance(fields, Mapping):
+        return tuple(fields.items())
+    if isinstance(fields, (list, tuple)):
+        return tuple(fields)
+    return (fields,)
+
+
 class FormData:
     """Collects form fields and renders them as the body ``ClientSession`` sends for ``data=``."""
 
@@ -38,19 +47,16 @@ class FormData:
         *,
         default_to_multipart: bool = False,
     ) -> None:
-        self._fields: list[tuple[str, dict[str, str], Any]] = []
-        self._is_multipart = default_to_multipart
-        self._quote_fields = quote_fields
-        self._charset = charset
-        if isinstance(fields, Mapping):
-            fields = list(fields.items())
-        elif not isinstance(fields, (list, tuple)):
-            fields = (fields,)
-        self.add_fields(*fields)
+        # (name, part options, value) in the order added: both renderings keep that order.
+        self._entries: list[tuple[str, dict[str, str], Any]] = []
+        self._needs_multipart = default_to_multipart
+        self._quote = quote_fields
+        self._text_charset = charset
+        self.add_fields(*_initial_fields(fields))
 
     @property
     def is_multipart(self) -> bool:
-        return self._is_multipart
+        return self._needs_multipart
 
     def add_field(
         self,
@@ -65,7 +71,7 @@ class FormData:
         _check_header_safe("field name", name)
         if isinstance(value, (io.IOBase, bytes, bytearray, memoryview)):
             # Files and raw bytes are sent as file parts, named after the field if need be.
-            self._is_multipart = True
+            self._needs_multipart = True
             if filename is None:
                 filename = guess_filename(value, name)
         options: dict[str, str] = {}
@@ -74,13 +80,13 @@ class FormData:
                 raise TypeError(f"filename must be an instance of str. Got: {filename!r}")
             _check_header_safe("filename", filename)
             options["filename"] = filename
-            self._is_multipart = True
+            self._needs_multipart = True
         if content_type is not None:
             if not isinstance(content_type, str):
                 raise TypeError(f"content_type must be an instance of str. Got: {content_type!r}")
             _check_header_safe("content_type", content_type)
             options["content_type"] = content_type
-            self._is_multipart = True
+            self._needs_multipart = True
         if content_transfer_encoding is not None:
             # aiohttp 3.14 ignores it too: nothing would encode the part to match the header.
             warnings.warn(
@@ -88,7 +94,7 @@ class FormData:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        self._fields.append((name, options, value))
+        self._entries.append((name, options, value))
 
     def add_fields(self, *fields: Any) -> None:
         """Add ``(name, value)`` pairs, mappings/multidicts, or bare file objects."""
@@ -107,8 +113,8 @@ class FormData:
                 )
 
     def _urlencoded(self) -> BytesPayload:
-        charset = self._charset or "utf-8"
-        pairs = [(name, value) for name, _, value in self._fields]
+        charset = self._text_charset or "utf-8"
+        pairs = [(name, value) for name, _, value in self._entries]
         content_type = "application/x-www-form-urlencoded"
         if charset != "utf-8":
             content_type += f"; charset={charset}"
@@ -119,12 +125,12 @@ class FormData:
 
     def _multipart(self) -> multipart.MultipartWriter:
         writer = multipart.MultipartWriter("form-data")
-        for name, options, value in self._fields:
+        for name, options, value in self._entries:
             part = self._part(value, options)
             params = {"name": name}
             if "filename" in options:
                 params["filename"] = options["filename"]
-            part.set_content_disposition("form-data", quote_fields=self._quote_fields, **params)
+            part.set_content_disposition("form-data", quote_fields=self._quote, **params)
             writer.append_payload(part)
         return writer
 
@@ -132,8 +138,8 @@ class FormData:
         kwargs: dict[str, Any] = {"filename": options.get("filename")}
         if "content_type" in options:
             kwargs["content_type"] = options["content_type"]
-        if isinstance(value, str) and self._charset:
-            kwargs["encoding"] = self._charset
+        if isinstance(value, str) and self._text_charset:
+            kwargs["encoding"] = self._text_charset
         try:
             part = get_payload(value, **kwargs)
         except LookupError:
@@ -144,6 +150,6 @@ class FormData:
 
     def __call__(self) -> Payload:
         """Render the fields as a body: a new payload on every call."""
-        if self._is_multipart:
+        if self._needs_multipart:
             return self._multipart()
         return self._urlencoded()

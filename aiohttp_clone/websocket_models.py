@@ -36,24 +36,23 @@ class WSCloseCode(IntEnum):
 class WSMsgType(IntEnum):
     """Frame opcodes (RFC 6455 section 5.2) plus the client's own state markers (>= 256)."""
 
-    CONTINUATION = 0x0
-    TEXT = 0x1
-    BINARY = 0x2
-    PING = 0x9
-    PONG = 0xA
-    CLOSE = 0x8
-    CLOSING = 0x100
-    CLOSED = 0x101
-    ERROR = 0x102
+    # Opcodes as the frame header carries them. Iteration order is aiohttp's (observable:
+    # list(WSMsgType)), which puts CLOSE after the ping/pong pair.
+    CONTINUATION = 0
+    TEXT = 1
+    BINARY = 2
+    PING = 9
+    PONG = 10
+    CLOSE = 8
+    # States a receive() reports that no frame carries.
+    CLOSING = 256
+    CLOSED = 257
+    ERROR = 258
 
-    text = TEXT
-    binary = BINARY
-    ping = PING
-    pong = PONG
-    close = CLOSE
-    closing = CLOSING
-    closed = CLOSED
-    error = ERROR
+    # aiohttp also accepts the lower-case spellings (``WSMsgType.text``).
+    text, binary, close = TEXT, BINARY, CLOSE
+    ping, pong = PING, PONG
+    closing, closed, error = CLOSING, CLOSED, ERROR
 
 
 class WSMessage(NamedTuple):
