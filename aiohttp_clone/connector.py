@@ -679,13 +679,9 @@ class _PathConnector(BaseConnector):
         limit_per_host: int = 0,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        super().__init__(
-            force_close=force_close,
-            keepalive_timeout=keepalive_timeout,
-            limit=limit,
-            limit_per_host=limit_per_host,
-            loop=loop,
-        )
+        # The pool's own settings; a path connector adds only the path to dial.
+        super().__init__(keepalive_timeout=keepalive_timeout, force_close=force_close, loop=loop,
+                         limit=limit, limit_per_host=limit_per_host)  # fmt: skip
         self._path: str = path
 
     @property
