@@ -17,12 +17,12 @@ __all__ = ("AbstractCookieJar", "AbstractResolver", "ResolveResult")
 class ResolveResult(TypedDict):
     """One resolved address, shaped like aiohttp's (and getaddrinfo's) answer."""
 
-    hostname: str
-    host: str
+    hostname: str  # the name that was resolved
+    host: str  # one numeric address for it
     port: int
-    family: int
+    family: int  # socket.AF_INET or AF_INET6
+    flags: int  # getaddrinfo flags to connect with (numeric host and service)
     proto: int
-    flags: int
 
 
 class AbstractResolver(ABC):

@@ -200,72 +200,87 @@ class ClientSession:
         if not self.closed:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
-    # -- public attributes ----------------------------------------------------------------
+    # -- public attributes, by concern: the pool, what requests get, what responses get ------
 
     @property
     def closed(self) -> bool:
+        """True after ``close()`` or ``detach()``, or once the connector was closed."""
         return self._connector is None or self._connector.closed
 
     @property
     def connector(self) -> BaseConnector | None:
+        """The pool requests go through; None once the session is closed or detached."""
         return self._connector
 
     @property
-    def cookie_jar(self) -> AbstractCookieJar:
-        return self._cookie_jar
-
-    @property
-    def version(self) -> HttpVersion:
-        return self._version
-
-    @property
-    def requote_redirect_url(self) -> bool:
-        return self._requote_redirect_url
-
-    @property
-    def timeout(self) -> ClientTimeout:
-        return self._timeout
-
-    @property
-    def headers(self) -> CIMultiDict[str]:
-        return self._default_headers
-
-    @property
-    def skip_auto_headers(self) -> frozenset[istr]:
-        return self._skip_auto_headers
-
-    @property
-    def auth(self) -> BasicAuth | None:
-        return self._default_auth
-
-    @property
-    def json_serialize(self) -> Callable[[Any], str]:
-        return self._json_serialize
-
-    @property
     def connector_owner(self) -> bool:
+        """Whether ``close()`` closes the connector too."""
         return self._connector_owner
-
-    @property
-    def raise_for_status(self) -> bool | Callable[[ClientResponse], Awaitable[None]]:
-        return self._raise_for_status
-
-    @property
-    def auto_decompress(self) -> bool:
-        return self._auto_decompress
-
-    @property
-    def trust_env(self) -> bool:
-        return self._trust_env
-
-    @property
-    def trace_configs(self) -> list[TraceConfig]:
-        return self._trace_configs
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         warnings.warn("loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
+
+    @property
+    def version(self) -> HttpVersion:
+        """The HTTP version written in request lines."""
+        return self._version
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """The headers given to the session (the automatic ones are added per request)."""
+        return self._default_headers
+
+    @property
+    def skip_auto_headers(self) -> frozenset[istr]:
+        """Automatic headers this session never adds."""
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> BasicAuth | None:
+        """Credentials sent to the first origin of each request (never after leaving it)."""
+        return self._default_auth
+
+    @property
+    def json_serialize(self) -> Callable[[Any], str]:
+        """Turns a ``json=`` argument into text."""
+        return self._json_serialize
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        """The session-wide timeouts; a request's ``timeout=`` replaces them."""
+        return self._timeout
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether proxies and netrc credentials are read from the environment."""
+        return self._trust_env
+
+    @property
+    def trace_configs(self) -> list[TraceConfig]:
+        """The tracing hooks, frozen when the session was created."""
+        return self._trace_configs
+
+    @property
+    def raise_for_status(self) -> bool | Callable[[ClientResponse], Awaitable[None]]:
+        """The default status check: off, on (>= 400 raises) or a coroutine to call."""
+        return self._raise_for_status
+
+    @property
+    def auto_decompress(self) -> bool:
+        """Whether bodies are decoded per Content-Encoding."""
+        return self._auto_decompress
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        """Whether a redirect's Location is re-quoted before it is followed."""
+        return self._requote_redirect_url
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """Where cookies set by responses are kept and taken from."""
+        return self._cookie_jar
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -452,15 +452,7 @@ class ClientWebSocketResponse:
             self._heartbeat_handle = None
             handle.cancel()
 
-    # -- attributes -----------------------------------------------------------------------
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
-    def close_code(self) -> int | None:
-        return self._close_code
+    # -- attributes: what the handshake settled, then the connection's state -----------------
 
     @property
     def protocol(self) -> str | None:
@@ -474,7 +466,18 @@ class ClientWebSocketResponse:
 
     @property
     def client_notakeover(self) -> bool:
+        """Whether we compress each message with a fresh deflate context."""
         return self._client_notakeover
+
+    @property
+    def closed(self) -> bool:
+        """True once a close frame was sent or the connection is gone."""
+        return self._closed
+
+    @property
+    def close_code(self) -> int | None:
+        """The peer's close code (1006 when the connection dropped without one)."""
+        return self._close_code
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """Transport details (``peername``, ``sslcontext``, ...), as asyncio names them."""

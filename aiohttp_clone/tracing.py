@@ -19,27 +19,18 @@ if TYPE_CHECKING:
     from .client import ClientSession
     from .client_reqrep import ClientResponse
 
-__all__ = (
-    "Signal",
-    "Trace",
-    "TraceConfig",
-    "TraceConnectionCreateEndParams",
-    "TraceConnectionCreateStartParams",
-    "TraceConnectionQueuedEndParams",
-    "TraceConnectionQueuedStartParams",
-    "TraceConnectionReuseconnParams",
-    "TraceDnsCacheHitParams",
-    "TraceDnsCacheMissParams",
-    "TraceDnsResolveHostEndParams",
-    "TraceDnsResolveHostStartParams",
-    "TraceRequestChunkSentParams",
-    "TraceRequestEndParams",
+# Grouped as a request lives through them: the request, its connection, its DNS lookup.
+__all__ = (  # noqa: RUF022
+    "Signal", "Trace", "TraceConfig",
+    "TraceRequestStartParams", "TraceRequestHeadersSentParams", "TraceRequestChunkSentParams",
+    "TraceResponseChunkReceivedParams", "TraceRequestRedirectParams", "TraceRequestEndParams",
     "TraceRequestExceptionParams",
-    "TraceRequestHeadersSentParams",
-    "TraceRequestRedirectParams",
-    "TraceRequestStartParams",
-    "TraceResponseChunkReceivedParams",
-)
+    "TraceConnectionQueuedStartParams", "TraceConnectionQueuedEndParams",
+    "TraceConnectionCreateStartParams", "TraceConnectionCreateEndParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsResolveHostStartParams", "TraceDnsResolveHostEndParams",
+    "TraceDnsCacheHitParams", "TraceDnsCacheMissParams",
+)  # fmt: skip
 
 _P = TypeVar("_P")
 Callback = Callable[[Any, SimpleNamespace, _P], Awaitable[None]]

@@ -18,16 +18,18 @@ __all__ = ("WSCloseCode", "WSMessage", "WSMsgType", "WebSocketError")
 class WSCloseCode(IntEnum):
     """Close status codes (RFC 6455 section 7.4 and the IANA registry)."""
 
+    # RFC 6455 section 7.4.1; 1004 is reserved and 1005 never travels in a frame.
     OK = 1000
     GOING_AWAY = 1001
     PROTOCOL_ERROR = 1002
     UNSUPPORTED_DATA = 1003
-    ABNORMAL_CLOSURE = 1006
+    ABNORMAL_CLOSURE = 1006  # the connection dropped without a close frame (local only)
     INVALID_TEXT = 1007
     POLICY_VIOLATION = 1008
     MESSAGE_TOO_BIG = 1009
     MANDATORY_EXTENSION = 1010
     INTERNAL_ERROR = 1011
+    # Registered with IANA after the RFC.
     SERVICE_RESTART = 1012
     TRY_AGAIN_LATER = 1013
     BAD_GATEWAY = 1014
