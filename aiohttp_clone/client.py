@@ -57,6 +57,19 @@ _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_clone
 
 
 
+def _overlay_headers(result: CIMultiDict[str], headers: Mapping[str, str]) -> None:
+    """Lay ``headers`` over ``result``: the first value of a name replaces what ``result`` had
+    for it, further values of the same name are added."""
+    replaced: set[str] = set()
+    for name, value in headers.items():
+        folded = name.lower()
+        if folded in replaced:
+            result.add(name, value)
+        else:
+            result[name] = value
+            replaced.add(folded)
+
+
 class ClientSession:
     """A pool of connections and the defaults shared by the requests made through it."""
 
@@ -150,11 +163,13 @@ class ClientSession:
         self._middlewares = tuple(middlewares)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
-        self._base_headers = self._build_base_headers(self._skip_auto_headers)
+        self._auto_headers = self._build_auto_headers(self._skip_auto_headers)
         self._trace_configs = list(trace_configs or ())
         for trace_config in self._trace_configs:
             trace_config.freeze()
         self._timers = SecondTimers(self._loop)
+        # Validated request header blocks (http_writer): owned here so they go with the session.
+        self._head_blocks: dict[Any, str] = {}
 
     @staticmethod
     def _resolve_timeout(
@@ -176,18 +191,18 @@ class ClientSession:
             resolved = dataclasses.replace(resolved, connect=conn_timeout)
         return resolved
 
-    def _build_base_headers(self, skip: frozenset[istr]) -> CIMultiDict[str]:
-        """Session headers plus the automatic ones, computed once per session."""
-        base: CIMultiDict[str] = CIMultiDict()
+    @staticmethod
+    def _build_auto_headers(skip: frozenset[istr]) -> CIMultiDict[str]:
+        """The automatic fields this session sends unless its own headers set them."""
+        auto: CIMultiDict[str] = CIMultiDict()
         for name, value in (
             (hdrs.ACCEPT, "*/*"),
             (hdrs.ACCEPT_ENCODING, ACCEPT_ENCODING),
             (hdrs.USER_AGENT, _USER_AGENT),
         ):
-            if name not in skip and name not in self._default_headers:
-                base[name] = value
-        base.extend(self._default_headers)
-        return base
+            if name not in skip:
+                auto[name] = value
+        return auto
 
     def __init_subclass__(cls) -> None:
         warnings.warn(
@@ -287,6 +302,7 @@ class ClientSession:
     async def close(self) -> None:
         """Close the connector if this session owns it."""
         self._timers.close()
+        self._head_blocks.clear()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
             await connector.close()
@@ -362,21 +378,19 @@ class ClientSession:
         return url
 
     def _prepare_headers(self, headers: Any, url: URL) -> CIMultiDict[str]:
-        """Host, then the session's base headers, then the request's (which replace)."""
+        """Host and the automatic fields, replaced by the session's headers, then by the
+        request's: a name given at a later level replaces every earlier value of it."""
         result: CIMultiDict[str] = CIMultiDict()
         if hdrs.HOST not in self._skip_auto_headers:
             result[hdrs.HOST] = url.host_port_subcomponent or ""
-        result.extend(self._base_headers)
+        result.extend(self._auto_headers)
+        # session.headers stays live (users change it between requests), so it is read here.
+        if self._default_headers:
+            _overlay_headers(result, self._default_headers)
         if headers:
             if not isinstance(headers, Mapping):
                 headers = CIMultiDict(headers)
-            replaced: set[str] = set()
-            for name, value in headers.items():
-                if name in replaced:
-                    result.add(name, value)
-                else:
-                    result[name] = value
-                    replaced.add(name)
+            _overlay_headers(result, headers)
         return result
 
     async def _request(

@@ -314,7 +314,14 @@ class ClientRequest:
         transport = None if protocol is None else protocol.transport
         if protocol is None or transport is None:
             raise ClientConnectionError("Connection closed")
-        head = serialize_request_head(self.method, self._target(), self.version, self.headers)
+        session = self._session
+        head = serialize_request_head(
+            self.method,
+            self._target(),
+            self.version,
+            self.headers,
+            None if session is None else session._head_blocks,
+        )
         raw = self._body_bytes
         if (
             raw is not None

@@ -27,7 +27,7 @@ __all__ = (
 # RFC 9110 section 5.6.2: token = 1*tchar.
 _TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
 _TOKEN_RE = re.compile(rf"{_TCHAR}+")
-# Method and header names joined by ":" (not a tchar); the caller also counts the colons.
+# Header names joined by ":" (not a tchar); the caller also counts the colons.
 _TOKENS_RE = re.compile(rf"{_TCHAR}+(?::{_TCHAR}+)*")
 # RFC 9110 section 5.5: a field value holds no control character but HTAB (CR and LF are
 # counted separately, as the line ends are legitimate ones).
@@ -35,6 +35,11 @@ _CTL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # RFC 9112 section 3.2: the request target holds neither whitespace nor control characters.
 _BAD_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
 _VERSIONS = {HttpVersion11: "HTTP/1.1", HttpVersion10: "HTTP/1.0"}
+# Tokens already: these skip the method check.
+_KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
+)
+_BLOCK_CACHE_SIZE = 256  # distinct header sets remembered per session; cleared when full
 _Chunk = bytes | bytearray | memoryview
 
 
@@ -52,11 +57,8 @@ def _check_field(kind: str, value: str) -> None:
         raise ValueError(f"Control character {control.group()!r} detected in {kind}")
 
 
-def _raise_invalid(first_line: str, method: str | None, items: list[tuple[str, str]]) -> None:
+def _raise_invalid(items: tuple[tuple[str, str], ...]) -> None:
     """Slow path: name the field that made the fast validation fail."""
-    if method is not None and not _TOKEN_RE.fullmatch(method):
-        raise ValueError(f"Invalid HTTP method {method!r}: must be a token")
-    _check_field("HTTP request line", first_line)
     for name, value in items:
         _check_field(f"HTTP header name {name!r}", name)
         if not _TOKEN_RE.fullmatch(name):
@@ -65,46 +67,72 @@ def _raise_invalid(first_line: str, method: str | None, items: list[tuple[str, s
     raise AssertionError("head failed validation but no field is invalid")  # pragma: no cover
 
 
-def _encode_head(first_line: str, headers: _HeaderSource, method: str | None = None) -> bytes:
-    items = list(headers.items())
+def _header_block(items: tuple[tuple[str, str], ...]) -> str:
+    """The header lines joined by CRLF, once every name is a token and no field holds a control
+    character other than HTAB; raises ``ValueError`` naming the first bad field."""
     try:
         block = "\r\n".join(map(": ".join, items))
     except TypeError:  # a name or value that is not a str
-        items = [(str(k), str(v)) for k, v in items]
+        items = tuple((str(k), str(v)) for k, v in items)
         block = "\r\n".join(map(": ".join, items))
-    text = f"{first_line}\r\n{block}\r\n\r\n" if items else f"{first_line}\r\n\r\n"
-    names = [k for k, _ in items]
-    if method is not None:
-        names.append(method)
-    tokens = ":".join(names)
-    # Every CR and LF must be one of the line ends written above: one inside a field adds to
-    # the count. The names (and method) must be tokens, and a ":" inside one adds a colon.
-    lines = len(items) + 2
-    if (
-        text.count("\n") != lines
-        or text.count("\r") != lines
-        or _CTL_RE.search(text) is not None
-        or (names and (not _TOKENS_RE.fullmatch(tokens) or tokens.count(":") != len(names) - 1))
+    names = ":".join([k for k, _ in items])
+    # Every CR and LF must be one of the line ends written above, so one inside a field adds
+    # to the count. The names must be tokens, and a ":" inside one adds a colon.
+    line_ends = len(items) - 1
+    if items and (
+        block.count("\n") != line_ends
+        or block.count("\r") != line_ends
+        or _CTL_RE.search(block) is not None
+        or not _TOKENS_RE.fullmatch(names)
+        or names.count(":") != line_ends
     ):
-        _raise_invalid(first_line, method, items)
+        _raise_invalid(items)
+    return block
+
+
+def _encode_head(
+    first_line: str, headers: _HeaderSource, block_cache: dict[Any, str] | None = None
+) -> bytes:
+    items = tuple(headers.items())
+    if block_cache is None:
+        block = _header_block(items)
+    else:
+        # A client sends the same fields over and over: validate each distinct set once.
+        try:
+            block = block_cache[items]
+        except KeyError:
+            block = _header_block(items)
+            if len(block_cache) >= _BLOCK_CACHE_SIZE:
+                block_cache.clear()
+            block_cache[items] = block
+        except TypeError:  # an unhashable value: validate it every time
+            block = _header_block(items)
+    text = f"{first_line}\r\n{block}\r\n\r\n" if items else f"{first_line}\r\n\r\n"
     return text.encode("utf-8", "surrogateescape")
 
 
 def serialize_request_head(
-    method: str, target: str, version: HttpVersion, headers: _HeaderSource
+    method: str,
+    target: str,
+    version: HttpVersion,
+    headers: _HeaderSource,
+    block_cache: dict[Any, str] | None = None,
 ) -> bytes:
     """``METHOD target HTTP/x.y``, the header lines and the blank line, as bytes.
 
     Raises ``ValueError`` naming the field before anything is produced if the method or a header
     name is not a token, the target holds whitespace or a control character, or a name or a
-    value holds a control character other than HTAB.
+    value holds a control character other than HTAB. ``block_cache`` (a dict the caller owns)
+    remembers validated header blocks, so a repeated set of fields is checked once.
     """
+    if method not in _KNOWN_METHODS and not _TOKEN_RE.fullmatch(method):
+        raise ValueError(f"Invalid HTTP method {method!r}: must be a token")
     bad = _BAD_TARGET_RE.search(target)
     if bad is not None:
         _check_field("HTTP request line", target)
         raise ValueError(f"Invalid character {bad.group()!r} in HTTP request target {target!r}")
     version_text = _VERSIONS.get(version) or f"HTTP/{version[0]}.{version[1]}"
-    return _encode_head(f"{method} {target} {version_text}", headers, method)
+    return _encode_head(f"{method} {target} {version_text}", headers, block_cache)
 
 
 class _WriterProtocol(Protocol):
@@ -211,6 +239,7 @@ class StreamWriter:
 
     async def write_headers(self, status_line: str, headers: _HeaderSource) -> None:
         """Validate and hold the head until the first body write (or ``send_headers``)."""
+        _check_field("HTTP status line", status_line)
         self._head = _encode_head(status_line, headers)
 
     def send_headers(self) -> None:

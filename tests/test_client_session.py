@@ -110,6 +110,34 @@ async def test_session_and_request_headers_merge(http_server) -> None:
     assert headers["x-req"] == "r"
 
 
+async def test_changed_session_headers_reach_the_wire(http_server) -> None:
+    """Validated header blocks are remembered per session; a change must still be sent."""
+    seen = []
+    async with aiohttp.ClientSession(headers={"X-Token": "one"}) as session:
+        for value in ("one", "one", "two"):
+            session.headers["X-Token"] = value
+            async with session.get(http_server.make_url("/echo")) as resp:
+                seen.append(echo_headers(await resp.json())["x-token"])
+        session.headers["X-Token"] = "bad\r\nInjected: 1"
+        with pytest.raises(ValueError, match="X-Token"):
+            await session.get(http_server.make_url("/echo"))
+    assert seen == ["one", "one", "two"]
+
+
+async def test_session_host_header_replaces_the_automatic_one(raw_server) -> None:
+    server = await raw_server(aiohttp_respond_ok())
+    async with aiohttp.ClientSession(headers={"Host": "example.com"}) as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert resp.status == 200
+        async with session.get(server.make_url("/"), headers={"host": "other.example"}) as resp:
+            assert resp.status == 200
+    hosts = [
+        [line for line in request.split(b"\r\n") if line.lower().startswith(b"host:")]
+        for request in server.requests
+    ]
+    assert hosts == [[b"Host: example.com"], [b"host: other.example"]]
+
+
 @pytest.mark.parametrize(
     "bad",
     [

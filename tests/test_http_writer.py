@@ -78,6 +78,43 @@ def test_method_must_be_a_token(method: str) -> None:
         serialize_request_head(method, "/", HttpVersion11, {"Host": "h"})
 
 
+def test_block_cache_validates_each_distinct_header_set_once() -> None:
+    cache: dict[object, str] = {}
+    fields = {"Host": "h", "Accept": "*/*"}
+    first = serialize_request_head("GET", "/a", HttpVersion11, fields, cache)
+    again = serialize_request_head("GET", "/b", HttpVersion11, dict(fields), cache)
+    assert first == b"GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n"
+    assert again == first.replace(b"/a", b"/b")
+    assert list(cache) == [(("Host", "h"), ("Accept", "*/*"))]
+    # A cached good set never vouches for a bad one, and a refused set is not remembered.
+    with pytest.raises(ValueError, match="header value 'Accept'"):
+        serialize_request_head("GET", "/", HttpVersion11, {"Host": "h", "Accept": "*\r\n"}, cache)
+    assert len(cache) == 1
+
+
+def test_block_cache_stays_bounded() -> None:
+    cache: dict[object, str] = {}
+    for n in range(1000):
+        serialize_request_head("GET", "/", HttpVersion11, {"X-N": str(n)}, cache)
+        assert len(cache) <= 256
+    assert (("X-N", "999"),) in cache
+
+
+def test_unhashable_values_are_validated_without_the_cache() -> None:
+    class Token(list[str]):
+        def __str__(self) -> str:
+            return "".join(self)
+
+    cache: dict[object, str] = {}
+    value = Token(["a\r\nInjected: 1"])
+    with pytest.raises(ValueError, match="header value 'X-T'"):
+        serialize_request_head("GET", "/", HttpVersion11, {"X-T": value}, cache)
+    value[:] = ["ok"]
+    head = serialize_request_head("GET", "/", HttpVersion11, {"X-T": value}, cache)
+    assert head == b"GET / HTTP/1.1\r\nX-T: ok\r\n\r\n"
+    assert cache == {}
+
+
 @pytest.mark.parametrize("target", ["/a\r\nX: y", "/a\nb", "/a\0"])
 def test_target_must_not_break_the_line(target: str) -> None:
     with pytest.raises(ValueError, match="request line"):
