@@ -5,6 +5,10 @@ The common case (a whole head in one feed) is parsed straight from the caller's 
 line split across feeds is copied, into one grow-only C buffer. Python objects are built only for
 what is returned, and well-known header names are interned. Byte classes, interned names and
 every error message come from ``_http_rules``, shared with the pure-Python twin.
+
+Two self-contained parts live in their own files: the header-name cache
+(``_http_parser_names.pxi``) and the chunk-size line (``_http_parser_chunked.pxi``). They are
+included, not imported, so they compile into this one module and every call stays a C call.
 """
 
 from cpython.buffer cimport (
@@ -114,8 +118,6 @@ cdef void _init_tables():
 _init_tables()
 
 # Limits from the shared rulebook, read once.
-cdef Py_ssize_t MAX_CHUNK_SIZE_DIGITS = rules.MAX_CHUNK_SIZE_DIGITS
-cdef unsigned long long MAX_CHUNK_SIZE = rules.MAX_CHUNK_SIZE
 cdef Py_ssize_t MAX_CONTENT_LENGTH_DIGITS = rules.MAX_CONTENT_LENGTH_DIGITS
 
 
@@ -145,121 +147,7 @@ cdef int _kind_of(const char *p, Py_ssize_t n) noexcept:
     return K_OTHER
 
 
-# Header names are interned by their raw bytes, matched case-sensitively, so the objects handed
-# out are exactly what arrived: the rulebook's common names for good, any other name in a small
-# set-associative table where a newcomer evicts an older one. Names are `istr`, so CIMultiDict
-# need not lowercase them again (its keys come out as istr either way). The last short value of
-# each name is kept too, with its two tuples: on a keep-alive connection most values (Server,
-# Content-Type, Vary, ...) repeat, and reusing immutable objects is invisible to the caller.
-# (multidict's C API was measured too: adding items one by one is no faster than one
-# CIMultiDict(list) call, and slower for 30 headers.)
-cdef struct Entry:
-    PyObject *name_b        # owned bytes, whose buffer is the key; NULL for an empty slot
-    PyObject *name_s        # owned istr
-    int kind
-    PyObject *value_b       # owned, NULL until a value is kept
-    PyObject *value_s
-    PyObject *pair_s        # (name_s, value_s)
-    PyObject *pair_b        # (name_b, value_b)
-
-
-cdef enum:
-    N_STATIC = 256          # open addressing, a power of two well above 2 * len(common names)
-    N_DYNAMIC = 512         # sets of 4 entries, a power of two
-    N_DYNAMIC_SETS = 128
-    MAX_CACHED = 64         # longer names and values are not kept
-
-cdef Entry _static[N_STATIC]
-cdef Entry _dynamic[N_DYNAMIC]
-cdef unsigned char _victim[N_DYNAMIC_SETS]      # round-robin eviction within each set
-
-
-cdef inline unsigned int _name_hash(const char *p, Py_ssize_t n) noexcept:
-    """A cheap hash of a name: its length and its first and last (up to) eight bytes."""
-    cdef uint64_t first = 0, last = 0
-    if n >= 8:
-        memcpy(&first, p, 8)
-        memcpy(&last, p + n - 8, 8)
-    else:
-        memcpy(&first, p, n)
-    first = (first * 0x9E3779B97F4A7C15ULL) ^ (last * 0xC2B2AE3D27D4EB4FULL) ^ <uint64_t>n
-    first ^= first >> 29
-    first *= 0xBF58476D1CE4E5B9ULL
-    return <unsigned int>(first >> 32)
-
-
-cdef inline bint _is_name(Entry *e, const char *p, Py_ssize_t n) noexcept:
-    return (PyBytes_GET_SIZE(<object>e.name_b) == n
-            and memcmp(PyBytes_AS_STRING(<object>e.name_b), p, n) == 0)
-
-
-cdef inline void _own(PyObject **slot, object value):
-    Py_INCREF(value)
-    if slot[0] != NULL:
-        Py_DECREF(<object>slot[0])
-    slot[0] = <PyObject *>value
-
-
-cdef int _fill(Entry *e, const char *p, Py_ssize_t n) except -1:
-    """Make `e` the entry of the name p[:n] (a new name: cold)."""
-    _own(&e.name_b, PyBytes_FromStringAndSize(p, n))
-    _own(&e.name_s, istr(_decode(p, n, True)))
-    e.kind = _kind_of(p, n)
-    if e.value_b != NULL:
-        Py_DECREF(<object>e.value_b)
-        Py_DECREF(<object>e.value_s)
-        Py_DECREF(<object>e.pair_s)
-        Py_DECREF(<object>e.pair_b)
-        e.value_b = e.value_s = e.pair_s = e.pair_b = NULL
-    return 0
-
-
-cdef Entry *_entry(const char *p, Py_ssize_t n) except NULL:
-    """The cache entry of a name of at most MAX_CACHED bytes, made on a miss."""
-    cdef unsigned int h = _name_hash(p, n)
-    cdef unsigned int i = h & (N_STATIC - 1)
-    cdef Entry *e
-    while _static[i].name_b != NULL:
-        if _is_name(&_static[i], p, n):
-            return &_static[i]
-        i = (i + 1) & (N_STATIC - 1)
-    # 4-way set associative, so a few colliding names on one connection do not evict each other.
-    cdef unsigned int base = (h >> 8) & (N_DYNAMIC - 4)
-    for i in range(base, base + 4):
-        e = &_dynamic[i]
-        if e.name_b != NULL and _is_name(e, p, n):
-            return e
-    i = base + (_victim[base >> 2] & 3)
-    _victim[base >> 2] += 1
-    e = &_dynamic[i]
-    _fill(e, p, n)
-    return e
-
-
-cdef int _keep_value(Entry *e, object value_b, object value_s, object pair_s,
-                     object pair_b) except -1:
-    _own(&e.value_b, value_b)
-    _own(&e.value_s, value_s)
-    _own(&e.pair_s, pair_s)
-    _own(&e.pair_b, pair_b)
-    return 0
-
-
-cdef int _init_common_names() except -1:
-    cdef bytes raw
-    cdef unsigned int i
-    for name in rules.COMMON_HEADER_NAMES:
-        for spelling in (name, name.lower()):
-            raw = spelling.encode("ascii")
-            i = _name_hash(raw, len(raw)) & (N_STATIC - 1)
-            while _static[i].name_b != NULL and not _is_name(&_static[i], raw, len(raw)):
-                i = (i + 1) & (N_STATIC - 1)
-            if _static[i].name_b == NULL:
-                _fill(&_static[i], raw, len(raw))
-    return 0
-
-
-_init_common_names()
+include "_http_parser_names.pxi"
 
 
 # Module globals read on every message, bound once.
@@ -506,7 +394,7 @@ cdef class HttpResponseParser:
                 k = self._read_line(data, n, &pos, &line, self._max_line_size, L_CHUNK_SIZE)
                 if k < 0:
                     break
-                self._chunk_size_line(line, k)
+                _chunk_size_line(self, line, k)
             elif state == S_CHUNK_CR or state == S_CHUNK_LF:
                 if data[pos] != (c'\r' if state == S_CHUNK_CR else c'\n'):
                     self._fail(TransferEncodingError(rules.missing_chunk_crlf(
@@ -826,38 +714,6 @@ cdef class HttpResponseParser:
                 self._fail(InvalidHeader(rules.conflicting_content_length(first, value)))
         return _digits_value(first)
 
-    # -- chunked framing ----------------------------------------------------------------------
-
-    cdef int _chunk_size_line(self, const char *p, Py_ssize_t n) except -1:
-        """chunk-size [ chunk-ext ]"""
-        cdef Py_ssize_t i = 0
-        cdef unsigned long long size = 0
-        cdef signed char v
-        while i < n:
-            v = HEXVAL[<unsigned char>p[i]]
-            if v < 0:
-                break
-            if i < 16:
-                size = (size << 4) | <unsigned long long>v
-            i += 1
-        if i == 0:
-            return self._line_error(p, n, L_CHUNK_SIZE, TransferEncodingError(
-                rules.bad_chunk_size(p[:n])))
-        if i > MAX_CHUNK_SIZE_DIGITS or size > MAX_CHUNK_SIZE:
-            return self._line_error(p, n, L_CHUNK_SIZE, TransferEncodingError(
-                rules.chunk_size_too_large(p[:i])))
-        if i < n and not _valid_chunk_ext(p + i, n - i):
-            return self._line_error(p, n, L_CHUNK_SIZE, TransferEncodingError(
-                rules.bad_chunk_ext(p[i:n])))
-        if size == 0:
-            self._n_fields = 0
-            self._field_len = -1
-            self._state = S_TRAILERS
-        else:
-            self._remaining = size
-            self._state = S_CHUNK_DATA
-        return 0
-
 
 cdef inline str _kind_name(bint store):
     return "header" if store else "trailer"
@@ -928,54 +784,4 @@ cdef bint _only_chunked(list values):
     return seen == 1 and chunked
 
 
-cdef inline Py_ssize_t _skip_ws(const char *p, Py_ssize_t i, Py_ssize_t n) noexcept:
-    while i < n and _is_ws(p[i]):
-        i += 1
-    return i
-
-
-cdef inline Py_ssize_t _skip_token(const char *p, Py_ssize_t i, Py_ssize_t n) noexcept:
-    while i < n and TCHAR[<unsigned char>p[i]]:
-        i += 1
-    return i
-
-
-cdef bint _valid_chunk_ext(const char *p, Py_ssize_t n) noexcept:
-    """chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] )"""
-    cdef Py_ssize_t i = 0, j
-    cdef unsigned char c
-    while i < n:
-        i = _skip_ws(p, i, n)
-        if i == n or p[i] != b';':
-            return False
-        i = _skip_ws(p, i + 1, n)
-        j = _skip_token(p, i, n)
-        if j == i:
-            return False
-        i = _skip_ws(p, j, n)
-        if i == n or p[i] != b'=':
-            i = j       # no value; any BWS belongs to the next extension
-            continue
-        i = _skip_ws(p, i + 1, n)
-        if i < n and p[i] == b'"':
-            i += 1
-            while True:     # quoted-string
-                if i == n:
-                    return False
-                c = <unsigned char>p[i]
-                if c == b'"':
-                    i += 1
-                    break
-                if c == b'\\':
-                    i += 1
-                    if i == n or not FIELD_OK[<unsigned char>p[i]]:
-                        return False
-                elif not FIELD_OK[c]:
-                    return False
-                i += 1
-        else:
-            j = _skip_token(p, i, n)
-            if j == i:
-                return False
-            i = j
-    return True
+include "_http_parser_chunked.pxi"
