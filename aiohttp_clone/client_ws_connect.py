@@ -2,7 +2,8 @@
 
 The GET with ``Upgrade: websocket`` goes through ``ClientSession._request`` like any other
 request, so proxies, TLS, auth, cookies, tracing and timeouts behave the same. Once the 101 is
-checked, the connection is detached from the pool and handed to ``ClientWebSocketResponse``.
+checked, the connection's protocol is handed to ``ClientWebSocketResponse``; the connector still
+counts it as acquired until the socket is gone, never pools it, and closes it with the session.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from yarl import URL
 
     from .client import ClientSession
+    from .client_proto import ResponseHandler
     from .client_reqrep import ClientResponse
     from .helpers import BasicAuth
 
@@ -115,6 +117,22 @@ def _check_handshake(
     return protocol, wbits, notakeover
 
 
+def _take_upgraded(resp: ClientResponse) -> ResponseHandler | None:
+    """The upgraded connection's protocol, taken from ``resp`` but left in the connector's hands.
+
+    The slot stays acquired while the websocket is open, as in aiohttp: pool limits count it and
+    ``connector.close()`` (closing the session) closes it instead of leaking the socket. It is
+    given back, closed and never pooled, once the socket is gone. None when already closed.
+    """
+    connection = resp.connection
+    protocol = None if connection is None else connection.protocol
+    if connection is None or protocol is None or not protocol.is_connected():
+        return None
+    resp._connection = None  # resp.release() and resp.close() must not end the websocket
+    protocol.closed.add_done_callback(lambda _: connection.close())
+    return protocol
+
+
 async def ws_connect(
     session: ClientSession,
     url: str | URL,
@@ -158,20 +176,21 @@ async def ws_connect(
     )
     try:
         protocol, wbits, notakeover = _check_handshake(resp, key, protocols, compress)
-        connection = resp.connection
-        conn_protocol = connection.detach() if connection is not None else None
-        if conn_protocol is None or not conn_protocol.is_connected():
-            if conn_protocol is not None:
-                conn_protocol.close()
+        conn_protocol = _take_upgraded(resp)
+        if conn_protocol is None:
             raise _fail(resp, "Connection closed during the handshake")
     except BaseException:
         resp.close()
         raise
-    resp.release()  # nothing left to release: this only stops the request's total timer
-    return session._ws_response_class(
-        WebSocketReader(max_msg_size, compress=bool(wbits), decode_text=decode_text),
-        WebSocketWriter(wbits, notakeover),
-        protocol, resp, ws_timeout, autoclose, autoping, session._loop,
-        heartbeat=heartbeat, compress=wbits, client_notakeover=notakeover,
-        connection=conn_protocol,
-    )
+    resp.release()  # the connection was taken: this only stops the request's total timer
+    try:
+        return session._ws_response_class(
+            WebSocketReader(max_msg_size, compress=bool(wbits), decode_text=decode_text),
+            WebSocketWriter(wbits, notakeover),
+            protocol, resp, ws_timeout, autoclose, autoping, session._loop,
+            heartbeat=heartbeat, compress=wbits, client_notakeover=notakeover,
+            connection=conn_protocol,
+        )
+    except BaseException:
+        conn_protocol.close()  # nobody else holds the socket now; its slot follows it
+        raise

@@ -100,7 +100,7 @@ class Connection:
             self._connector._release(self._key, protocol)
 
     def detach(self) -> ResponseHandler | None:
-        """Take the socket out of the pool's hands (websockets, tunnels) but free its slot."""
+        """Take the socket out of the pool's hands and free its slot; the caller owns it now."""
         protocol = self._protocol
         if protocol is not None:
             self._protocol = None

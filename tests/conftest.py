@@ -141,3 +141,14 @@ def websocket_server() -> Iterator[WebSocketThread]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def wss_server(tls_certs: TLSCerts) -> Iterator[WebSocketThread]:
+    """The same websockets app on wss://127.0.0.1:PORT, certificate signed by ``tls_certs.ca``."""
+    server = WebSocketThread(ssl_context=tls_certs.server_context())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -111,6 +111,11 @@ class RecordingProxy:
     def url(self) -> URL:
         return URL.build(scheme="http", host=HOST, port=self.port)
 
+    @property
+    def active(self) -> int:
+        """Client connections still being served (a tunnel counts until either side ends it)."""
+        return len(self._tasks)
+
     async def start(self) -> RecordingProxy:
         self._server = await asyncio.start_server(self._serve, HOST, 0, limit=MAX_HEAD)
         self.port = self._server.sockets[0].getsockname()[1]

@@ -172,6 +172,11 @@ class TLSCerts:
         self.ca.configure_trust(ctx)
         return ctx
 
+    def server_context(self) -> ssl.SSLContext:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.server_cert.configure_cert(ctx)
+        return ctx
+
 
 def make_tls_certs(directory: Path) -> TLSCerts:
     import trustme
@@ -459,11 +464,13 @@ class WebSocketThread:
     Paths: ``/echo`` echoes text and binary frames; ``/close/{code}`` closes at once with that
     code (reason ``"bye"``); ``/subprotocol`` picks ``chat`` or ``superchat`` (the first the
     client offers); ``/headers`` sends the request headers as one JSON text message and then
-    echoes. permessage-deflate is on (websockets' default).
+    echoes. permessage-deflate is on (websockets' default). With ``ssl_context`` (a server
+    context) it serves wss:// instead.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self.port = 0
+        self._ssl = ssl_context
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -472,7 +479,7 @@ class WebSocketThread:
 
     @property
     def url(self) -> URL:
-        return URL.build(scheme="ws", host=HOST, port=self.port)
+        return URL.build(scheme="ws" if self._ssl is None else "wss", host=HOST, port=self.port)
 
     def make_url(self, path: str = "/") -> URL:
         return ServerInfo(self.url, HOST, self.port).make_url(path)
@@ -489,7 +496,9 @@ class WebSocketThread:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with serve(_ws_handler, HOST, 0, select_subprotocol=_ws_select_subprotocol) as server:
+        async with serve(
+            _ws_handler, HOST, 0, select_subprotocol=_ws_select_subprotocol, ssl=self._ssl
+        ) as server:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self._ready.set()
             await self._stop.wait()
