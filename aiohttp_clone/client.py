@@ -31,7 +31,7 @@ from .client_exceptions import (
 )
 from .client_pipeline import ClientMiddlewareType, RequestPipeline
 from .client_reqrep import ClientRequest, ClientResponse, JsonBody, _default_fallback_charset
-from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, SecondTimers, TotalTimer
+from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, Deadlines
 from .client_ws import ClientWebSocketResponse
 from .compression import ACCEPT_ENCODING
 from .connector import BaseConnector, TCPConnector
@@ -167,7 +167,7 @@ class ClientSession:
         self._trace_configs = list(trace_configs or ())
         for trace_config in self._trace_configs:
             trace_config.freeze()
-        self._timers = SecondTimers(self._loop)
+        self._deadlines = Deadlines(self._loop)
         # Validated request header blocks (http_writer): owned here so they go with the session.
         self._head_blocks: dict[Any, str] = {}
 
@@ -301,7 +301,7 @@ class ClientSession:
 
     async def close(self) -> None:
         """Close the connector if this session owns it."""
-        self._timers.close()
+        self._deadlines.close()
         self._head_blocks.clear()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
@@ -445,7 +445,6 @@ class ClientSession:
         options = RequestPipeline(
             self,
             method.upper(),
-            data,
             cookies,
             headers,
             skip_auto_headers,
@@ -467,34 +466,33 @@ class ClientSession:
             self._middlewares if middlewares is None else tuple(middlewares),
             self._make_traces(trace_request_ctx) if self._trace_configs else [],
         )
-        timer = None
-        total = options.timeout.total
-        if total:
-            timer = TotalTimer(self._loop, total, options.timeout.ceil_threshold, self._timers)
+        deadlines = self._deadlines if options.timeout.total else None
+        if deadlines is not None:
+            options.task = asyncio.current_task()
+            deadlines.arm(options, options.timeout)
         try:
-            response = await options.run(url, auth, allow_redirects, max_redirects)
+            response = await options.run(url, data, auth, allow_redirects, max_redirects)
             if raise_for_status is not None or self._raise_for_status:
                 await self._check_status(response, raise_for_status)
-        except asyncio.CancelledError:
-            if timer is not None and timer.fired:
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                raise TimeoutError() from None
-            raise
         except BaseException as exc:
-            if timer is not None:
-                timer.cancel()
+            if deadlines is not None:
+                deadlines.entries.pop(options, None)
+                if options.timed_out and isinstance(exc, asyncio.CancelledError):
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    raise TimeoutError() from None
             for trace in options.traces:
                 headers_sent = options.last_headers or CIMultiDict()
                 await trace.send_request_exception(method, url, headers_sent, exc)
             raise
-        if timer is not None:
+        if deadlines is not None:
             if response.connection is not None:
-                timer.hand_over(response)
-                response._set_timer(timer)
+                # The body is still to come: the deadline now aborts its read.
+                options.response = response
+                response._deadline = (deadlines.entries, options)
             else:
-                timer.cancel()
+                deadlines.entries.pop(options, None)
         return response
 
     def _json_payload(self, value: Any) -> JsonBody:

@@ -50,18 +50,17 @@ class RequestPipeline:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
     __slots__ = (
-        "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "data", "expect100",
-        "headers",
-        "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
+        "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "expect100",
+        "headers", "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
         "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
-        "server_hostname", "session", "skip_auto_headers", "ssl", "timeout", "traces",
+        "response", "server_hostname", "session", "skip_auto_headers", "ssl", "task",
+        "timed_out", "timeout", "traces",
     )
 
     def __init__(
         self,
         session: ClientSession,
         method: str,
-        data: Any,
         cookies: Any,
         headers: Any,
         skip_auto_headers: Iterable[str] | None,
@@ -85,7 +84,6 @@ class RequestPipeline:
     ) -> None:
         self.session = session
         self.method = method
-        self.data = data
         self.cookies = cookies
         self.headers = headers
         self.skip_auto_headers = skip_auto_headers
@@ -108,13 +106,31 @@ class RequestPipeline:
         self.traces = traces
         self.last_headers: CIMultiDict[str] | None = None
         self.cross_origin = False  # set once a redirect left the first origin
+        # The total deadline (client_timers.Deadlines): the task to cancel while the head is
+        # awaited, then the response whose body read to abort.
+        self.task: asyncio.Task[Any] | None = None
+        self.response: ClientResponse | None = None
+        self.timed_out = False
+
+    def _on_deadline(self) -> None:
+        """The total timeout passed: abort the body read, or cancel the request's task."""
+        self.timed_out = True
+        if self.response is not None:
+            self.response._on_deadline()
+        elif self.task is not None:
+            self.task.cancel()
 
     async def run(
-        self, url: URL, auth: BasicAuth | None, allow_redirects: bool, max_redirects: int
+        self,
+        url: URL,
+        data: Any,
+        auth: BasicAuth | None,
+        allow_redirects: bool,
+        max_redirects: int,
     ) -> ClientResponse:
         """Send, following redirects as the options allow; returns the final response."""
         history: list[ClientResponse] = []
-        method, data = self.method, self.data
+        method = self.method
         for trace in self.traces:
             await trace.send_request_start(method, url, self._headers_preview(url))
         while True:

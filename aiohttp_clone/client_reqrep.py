@@ -455,7 +455,8 @@ class ClientResponse:
     _connection: Connection | None = None
     _body: bytes | None = None
     _released = False
-    _timer_handle: Any = None
+    # (armed deadlines, key) while a total timeout covers the body: see client_timers.Deadlines.
+    _deadline: tuple[dict[Any, float], Any] | None = None
 
     def __init__(
         self,
@@ -541,20 +542,19 @@ class ClientResponse:
                 connection.close()
             else:
                 connection.release()
-        if self._timer_handle is not None:
-            self._cancel_timer()
+        if self._deadline is not None:
+            self._disarm_deadline()
 
-    def _set_timer(self, handle: Any) -> None:
-        self._timer_handle = handle
+    def _disarm_deadline(self) -> None:
+        deadline = self._deadline
+        if deadline is not None:
+            self._deadline = None
+            armed, key = deadline
+            armed.pop(key, None)
 
-    def _cancel_timer(self) -> None:
-        handle = self._timer_handle
-        if handle is not None:
-            self._timer_handle = None
-            handle.cancel()
-
-    def _on_total_timeout(self) -> None:
-        self._timer_handle = None
+    def _on_deadline(self) -> None:
+        """The total timeout passed while the body was being read: fail the read."""
+        self._deadline = None
         connection = self._connection
         if connection is not None and connection.protocol is not None:
             connection.protocol.set_exception(TimeoutError())
@@ -741,8 +741,8 @@ class ClientResponse:
                 connection.release()
             else:
                 connection.close()
-        if self._timer_handle is not None:
-            self._cancel_timer()
+        if self._deadline is not None:
+            self._disarm_deadline()
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not read to the end)."""
@@ -757,7 +757,7 @@ class ClientResponse:
         if connection is not None:
             self._connection = None
             connection.close()
-        self._cancel_timer()
+        self._disarm_deadline()
 
     async def wait_for_close(self) -> None:
         """Wait until the request body is written and the response released."""

@@ -256,7 +256,48 @@ async def test_total_timeout_at_whole_second_resolution(raw_server) -> None:
     async with aiohttp.ClientSession(timeout=timeout) as session:
         with pytest.raises(asyncio.TimeoutError):
             await session.get(server.make_url("/"))
-        assert not session._timers._buckets
+        assert not session._deadlines.entries
+
+
+async def test_cancelled_request_disarms_its_total_timeout(raw_server) -> None:
+    """A request cancelled by its caller must not cancel the same task later at its deadline."""
+
+    async def never_answer(reader, writer):
+        await read_request(reader)
+        await asyncio.sleep(30)
+
+    server = await raw_server(never_answer)
+    timeout = aiohttp.ClientTimeout(total=0.2, ceil_threshold=100)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await session.get(server.make_url("/"))
+        assert not session._deadlines.entries
+        await asyncio.sleep(0.4)  # well past the request's own deadline: no stray cancel
+
+
+async def test_deadlines_of_mixed_lengths_each_fire(raw_server) -> None:
+    """The shared timer is set for the earliest deadline, including one armed after a later one."""
+
+    async def never_answer(reader, writer):
+        await read_request(reader)
+        await asyncio.sleep(30)
+
+    server = await raw_server(never_answer)
+    async with aiohttp.ClientSession() as session:
+        slow = asyncio.create_task(
+            session.get(server.make_url("/"), timeout=aiohttp.ClientTimeout(total=20))
+        )
+        await asyncio.sleep(0)
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get(server.make_url("/"), timeout=aiohttp.ClientTimeout(total=0.1))
+        assert list(session._deadlines.entries.values()) == [pytest.approx(
+            session._deadlines.next_check
+        )]
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert not session._deadlines.entries
 
 
 async def test_sock_connect_timeout_when_backlog_is_full() -> None:
@@ -290,4 +331,4 @@ async def test_finished_requests_leave_no_armed_timers(http_server) -> None:
         for _ in range(20):
             async with session.get(http_server.make_url("/hello")) as resp:
                 await resp.read()
-        assert not session._timers._buckets
+        assert not session._deadlines.entries
