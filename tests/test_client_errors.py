@@ -138,11 +138,13 @@ async def test_sock_read_timeout_mid_body(http_server) -> None:
                 await resp.read()
 
 
-async def test_total_timeout_before_head(raw_server) -> None:
-    async def never_answer(reader, writer):
-        await read_request(reader)
-        await asyncio.sleep(30)
+async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Reads the request and keeps the connection open without answering."""
+    await read_request(reader)
+    await asyncio.sleep(30)
 
+
+async def test_total_timeout_before_head(raw_server) -> None:
     server = await raw_server(never_answer)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session:
         with pytest.raises(asyncio.TimeoutError):
@@ -159,10 +161,6 @@ async def test_total_timeout_covers_body(http_server) -> None:
 
 
 async def test_per_request_timeout_overrides_session(raw_server) -> None:
-    async def never_answer(reader, writer):
-        await read_request(reader)
-        await asyncio.sleep(30)
-
     server = await raw_server(never_answer)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(asyncio.TimeoutError):
@@ -247,10 +245,6 @@ async def test_stale_keepalive_connection_not_retried_for_post(raw_server) -> No
 async def test_total_timeout_at_whole_second_resolution(raw_server) -> None:
     """Timeouts of ceil_threshold or more share per-second timers, as aiohttp ceils them."""
 
-    async def never_answer(reader, writer):
-        await read_request(reader)
-        await asyncio.sleep(30)
-
     server = await raw_server(never_answer)
     timeout = aiohttp.ClientTimeout(total=0.2, ceil_threshold=0.1)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -261,10 +255,6 @@ async def test_total_timeout_at_whole_second_resolution(raw_server) -> None:
 
 async def test_cancelled_request_disarms_its_total_timeout(raw_server) -> None:
     """A request cancelled by its caller must not cancel the same task later at its deadline."""
-
-    async def never_answer(reader, writer):
-        await read_request(reader)
-        await asyncio.sleep(30)
 
     server = await raw_server(never_answer)
     timeout = aiohttp.ClientTimeout(total=0.2, ceil_threshold=100)
@@ -278,10 +268,6 @@ async def test_cancelled_request_disarms_its_total_timeout(raw_server) -> None:
 
 async def test_deadlines_of_mixed_lengths_each_fire(raw_server) -> None:
     """The shared timer is set for the earliest deadline, including one armed after a later one."""
-
-    async def never_answer(reader, writer):
-        await read_request(reader)
-        await asyncio.sleep(30)
 
     server = await raw_server(never_answer)
     async with aiohttp.ClientSession() as session:
