@@ -371,6 +371,8 @@ class ClientSession:
             url = self._base_url.join(url)
         if params:
             url = url.extend_query(params)
+        if not url.absolute:
+            raise InvalidUrlClientError(url)
         if url.scheme not in _ALLOWED_SCHEMES:
             raise NonHttpUrlClientError(url)
         if not url.raw_host:
@@ -380,9 +382,9 @@ class ClientSession:
     def _prepare_headers(self, headers: Any, url: URL) -> CIMultiDict[str]:
         """Host and the automatic fields, replaced by the session's headers, then by the
         request's: a name given at a later level replaces every earlier value of it."""
+        # Host is never skipped: RFC 9112 section 3.2 requires it, and aiohttp sends it too.
         result: CIMultiDict[str] = CIMultiDict()
-        if hdrs.HOST not in self._skip_auto_headers:
-            result[hdrs.HOST] = url.host_port_subcomponent or ""
+        result[hdrs.HOST] = url.host_port_subcomponent or ""
         result.extend(self._auto_headers)
         # session.headers stays live (users change it between requests), so it is read here.
         if self._default_headers:
@@ -457,7 +459,7 @@ class ClientSession:
             CIMultiDict(proxy_headers) if proxy_headers else None,
             ssl,
             server_hostname,
-            self._timeout if timeout is sentinel or timeout is None else timeout,
+            self._request_timeout(timeout),
             read_bufsize or self._read_bufsize,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             max_line_size or self._max_line_size,
@@ -495,6 +497,14 @@ class ClientSession:
                 deadlines.entries.pop(options, None)
         return response
 
+    def _request_timeout(self, timeout: object) -> ClientTimeout:
+        """As aiohttp: a number is the total timeout, None is no timeout at all."""
+        if timeout is sentinel:
+            return self._timeout
+        if isinstance(timeout, ClientTimeout):
+            return timeout
+        return ClientTimeout(total=timeout)  # type: ignore[arg-type]
+
     def _json_payload(self, value: Any) -> JsonBody:
         if self._json_serialize_bytes is not None:
             return JsonBody(self._json_serialize_bytes(value))
@@ -507,7 +517,12 @@ class ClientSession:
             if auth is not None and url_auth is not None:
                 raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
             auth = url_auth
-        if auth is None and self._default_auth is not None:
+        if auth is not None and not isinstance(auth, BasicAuth):
+            raise TypeError("BasicAuth() tuple is required instead")
+        if auth is None and self._default_auth is not None and (
+            self._base_url is None or self._base_url.origin() == url.origin()
+        ):
+            # With a base_url, the session's credentials are for that origin only.
             auth = self._default_auth
         return url, auth
 

@@ -53,7 +53,7 @@ class ClientResponseError(ClientError):
         self.message = message
         self.headers = headers
         self.history = history
-        super().__init__(request_info)
+        super().__init__(request_info, history)  # both, so the error pickles and unpickles
 
     def __str__(self) -> str:
         url = self.request_info.real_url if self.request_info is not None else None

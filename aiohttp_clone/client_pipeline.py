@@ -8,7 +8,7 @@ without awaiting and retries once a stale keep-alive socket for idempotent reque
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
     ClientPayloadError,
+    ClientResponseError,
     ConnectionTimeoutError,
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
@@ -222,7 +223,7 @@ class RequestPipeline:
         auth = None
         if target.raw_user or target.raw_password:
             target, auth = strip_auth_from_url(target)
-        return (target.with_fragment(None) if target.raw_fragment else target), auth
+        return target, auth  # a fragment stays in real_url; the request line never carries it
 
     def _headers_preview(self, url: URL) -> CIMultiDict[str]:
         return self.session._prepare_headers(self.headers, url)
@@ -236,10 +237,20 @@ class RequestPipeline:
             # Session and request headers alike: credentials stay with the first origin.
             for name in _CREDENTIAL_HEADERS:
                 headers.popall(name, None)
-        if self.skip_auto_headers:
-            for skipped in self.skip_auto_headers:
-                if skipped not in (self.headers or ()):
-                    headers.popall(skipped, None)
+        skipped = self.skip_auto_headers
+        if skipped:
+            given = _names(self.headers)
+            for skip in skipped:
+                # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
+                if skip.lower() not in given and skip.lower() != "host":
+                    headers.popall(skip, None)
+        if auth is not None and hdrs.AUTHORIZATION in headers:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
+                "encoded in URL"
+            )
+        if hdrs.CONNECTION not in headers:
+            self._add_connection(headers, session)
         self._add_cookies(headers, url)
         proxy, proxy_auth = self.proxy, self.proxy_auth
         if proxy is None and session._default_proxy is not None:
@@ -270,7 +281,25 @@ class RequestPipeline:
             server_hostname=self.server_hostname,
             session=session,
             traces=self.traces,
+            skip_auto_headers=self._skipped_content_type(session),
         )
+
+    def _skipped_content_type(self, session: ClientSession) -> tuple[str, ...] | None:
+        if hdrs.CONTENT_TYPE in session._skip_auto_headers:
+            return (hdrs.CONTENT_TYPE,)
+        return self.skip_auto_headers  # type: ignore[return-value]
+
+    @staticmethod
+    def _add_connection(headers: CIMultiDict[str], session: ClientSession) -> None:
+        """Say what the connection will be: closed after the answer when the connector does
+        not keep connections, kept alive on HTTP/1.0 (whose default is to close), as aiohttp."""
+        connector = session._connector
+        version = session._version
+        if connector is not None and connector.force_close:
+            if version >= (1, 1):
+                headers[hdrs.CONNECTION] = "close"
+        elif version == (1, 0):
+            headers[hdrs.CONNECTION] = "keep-alive"
 
     def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
         jar = self.session._cookie_jar
@@ -329,6 +358,12 @@ class RequestPipeline:
                 retry = attempt == 1 and reused and request.method in _IDEMPOTENT
                 if not retry or (request.body is not None and not request.body.reusable):
                     raise
+            except ClientResponseError as exc:
+                connection.close()
+                if exc.request_info is None:  # raised by the connection, which cannot know it
+                    exc.request_info = request.request_info
+                    exc.args = (exc.request_info, exc.history)
+                raise
             except BaseException:
                 connection.close()
                 raise
@@ -347,6 +382,14 @@ class RequestPipeline:
             raise ConnectionTimeoutError(
                 f"Connection timeout to host {request.url.host_port_subcomponent}"
             ) from exc
+
+
+def _names(headers: Any) -> frozenset[str]:
+    """The lower-cased names of headers given as a mapping or as (name, value) pairs."""
+    if not headers:
+        return frozenset()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return frozenset(name.lower() for name, _ in pairs)
 
 
 def _bind_middleware(middleware: ClientMiddlewareType, handler: ClientHandlerType) -> Any:

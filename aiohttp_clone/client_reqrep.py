@@ -124,6 +124,7 @@ class ClientRequest:
         session: ClientSession | None = None,
         traces: list[Trace] | None = None,
         original_url: URL | None = None,
+        skip_auto_headers: Iterable[str] | None = None,
     ) -> None:
         if url.host is None and url.scheme not in ("unix",):
             raise InvalidURL(url)
@@ -145,11 +146,17 @@ class ClientRequest:
         self.expect100 = expect100
         self._session = session
         self._traces = traces or []
+        # Only Content-Type is added here; the session adds (or skips) the other automatic ones.
+        self._skip_content_type = any(
+            name.lower() == "content-type" for name in skip_auto_headers or ()
+        )
         self._cache: dict[str, Any] = {}
         self._body: Payload | None = None
         # A plain bytes (or json=) body is kept as is: a Payload is built only if asked for.
         self._body_bytes: bytes | None = None
         self._writer_task: asyncio.Task[None] | None = None
+        # A caller's Content-Length for a streamed body: the writer sends no more than this.
+        self._length_cut: int | None = None
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
         if proxy is not None:
@@ -243,13 +250,15 @@ class ClientRequest:
             hdrs.TRANSFER_ENCODING not in headers
         ):
             # The common bytes and json= bodies: two header fields, no Payload object.
-            self._body_bytes = data
-            if hdrs.CONTENT_TYPE not in headers:
+            if hdrs.CONTENT_TYPE not in headers and not self._skip_content_type:
                 headers[hdrs.CONTENT_TYPE] = (
                     _JSON_CONTENT_TYPE if kind is JsonBody else "application/octet-stream"
                 )
             if hdrs.CONTENT_LENGTH not in headers:
                 headers[hdrs.CONTENT_LENGTH] = str(len(data))
+            else:
+                data = data[: self._declared_length(len(data))]
+            self._body_bytes = data
             return
         if kind is JsonBody:  # compressed or chunked json=: still application/json
             payload: Payload = BytesPayload(bytes(data), content_type=_JSON_CONTENT_TYPE)
@@ -260,9 +269,19 @@ class ClientRequest:
         elif isinstance(data, (dict, list, tuple, MultiDict, MultiDictProxy)):
             payload = FormData(data)()
         else:
-            payload = get_payload(data, disposition=None)
+            try:
+                payload = get_payload(data, disposition=None)
+            except LookupError:
+                raise TypeError(
+                    f"data={type(data).__name__!r} is not a request body: pass bytes, str, a "
+                    "dict or FormData, a file object, an async iterable or a Payload"
+                ) from None
         self.body = payload
-        if hdrs.CONTENT_TYPE not in headers and payload.content_type:
+        if (
+            hdrs.CONTENT_TYPE not in headers
+            and payload.content_type
+            and not self._skip_content_type
+        ):
             headers[hdrs.CONTENT_TYPE] = payload.content_type
         for name, value in payload.headers.items():
             if name not in headers and name != hdrs.CONTENT_TYPE:
@@ -291,6 +310,22 @@ class ClientRequest:
                 headers[hdrs.TRANSFER_ENCODING] = "chunked"
             else:
                 headers[hdrs.CONTENT_LENGTH] = str(size)
+        else:
+            self._length_cut = self._declared_length(payload.size)
+
+    def _declared_length(self, size: int | None) -> int:
+        """A Content-Length the caller set: the body is cut to it, as aiohttp does; one larger
+        than the body would leave the server waiting for bytes that never come (and take the
+        next request for them), so it is refused before anything is sent."""
+        value = self.headers[hdrs.CONTENT_LENGTH]
+        if not value.isascii() or not value.isdigit():
+            raise ValueError(f"Invalid Content-Length header: {value!r}")
+        declared = int(value)
+        if size is not None and declared > size:
+            raise ValueError(
+                f"Content-Length header ({declared}) is larger than the body ({size} bytes)"
+            )
+        return declared
 
     # -- sending --------------------------------------------------------------------------
 
@@ -337,6 +372,7 @@ class ClientRequest:
             transport.write(head)
         elif (
             isinstance(body, BytesPayload)
+            and self._length_cut is None
             and not self.chunked
             and not self.expect100
             and not self._traces
@@ -372,6 +408,7 @@ class ClientRequest:
         assert protocol is not None
         on_chunk = self._trace_chunk if self._traces else None
         writer = StreamWriter(protocol, self.loop, on_chunk_sent=on_chunk)
+        writer.length = self._length_cut
         if self.compress:
             writer.enable_compression(self.headers[hdrs.CONTENT_ENCODING])
         if self.chunked:
@@ -406,7 +443,10 @@ def _parse_links(values: Iterable[str]) -> MultiDictProxy[MultiDictProxy[str | U
     for value in values:
         for item in _split_outside_quotes(value, ","):
             url_part, _, params_part = item.partition(";")
-            url = url_part.strip().lstrip("<").rstrip(">")
+            url_part = url_part.strip()
+            if not (url_part.startswith("<") and url_part.endswith(">")):
+                continue  # RFC 8288: a link value starts with "<" URI-Reference ">"
+            url = url_part[1:-1]
             link: MultiDict[str | URL] = MultiDict()
             for param in _split_outside_quotes(params_part, ";"):
                 key, _, val = param.partition("=")
@@ -472,8 +512,8 @@ class ClientResponse:
         session: ClientSession | None,
     ) -> None:
         self.method = method
-        self._url = url
-        self._real_url = request_info.real_url if request_info.real_url else url
+        self._real_url = url
+        self._url = url.with_fragment(None) if url.raw_fragment else url
         self._writer = writer
         self._request_info = request_info
         self._traces = traces
@@ -609,7 +649,9 @@ class ClientResponse:
         if raw is None:
             return "application/octet-stream", {}
         mime = parse_mimetype(raw)
-        full = f"{mime.type}/{mime.subtype}" if mime.type else "application/octet-stream"
+        if not (mime.type and mime.subtype):  # not type/subtype: say nothing was declared
+            return "application/octet-stream", dict(mime.parameters)
+        full = f"{mime.type}/{mime.subtype}"
         if mime.suffix:
             full += f"+{mime.suffix}"
         return full, dict(mime.parameters)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from .client_exceptions import ClientConnectionResetError
+from .client_exceptions import ClientConnectionResetError, ClientPayloadError
 from .compression import Compressor, compressor_for
 from .http_message import HttpVersion, HttpVersion10, HttpVersion11
 
@@ -67,14 +67,25 @@ def _raise_invalid(items: tuple[tuple[str, str], ...]) -> None:
     raise AssertionError("head failed validation but no field is invalid")  # pragma: no cover
 
 
+def _raise_not_str(items: tuple[tuple[str, str], ...]) -> None:
+    """A name or value that is not a str: refused, never sent as its repr (b'x', 3)."""
+    for name, value in items:
+        if not isinstance(name, str):
+            raise TypeError(f"Header name {name!r} must be str, not {type(name).__name__}")
+        if not isinstance(value, str):
+            raise TypeError(
+                f"Header value of {name!r} must be str, not {type(value).__name__}"
+            )
+    raise AssertionError("a join failed but every field is a str")  # pragma: no cover
+
+
 def _header_block(items: tuple[tuple[str, str], ...]) -> str:
     """The header lines joined by CRLF, once every name is a token and no field holds a control
     character other than HTAB; raises ``ValueError`` naming the first bad field."""
     try:
         block = "\r\n".join(map(": ".join, items))
-    except TypeError:  # a name or value that is not a str
-        items = tuple((str(k), str(v)) for k, v in items)
-        block = "\r\n".join(map(": ".join, items))
+    except TypeError:
+        _raise_not_str(items)
     names = ":".join([k for k, _ in items])
     # Every CR and LF must be one of the line ends written above, so one inside a field adds
     # to the count. The names must be tokens, and a ":" inside one adds a colon.
@@ -262,5 +273,10 @@ class StreamWriter:
         if parts or self._head:
             self._send(parts)
         self._eof = True
+        if self.length and not self.chunked:
+            # The peer still waits for these bytes: the connection cannot carry another message.
+            raise ClientPayloadError(
+                f"Request body ended {self.length} bytes short of its Content-Length"
+            )
         if self._above_high_water():
             await self.drain()
