@@ -651,9 +651,10 @@ cdef class HttpResponseParser:
                 self._fail(BadHttpMessage(rules.TE_AND_CL))
             if self._version is _V10:
                 self._fail(BadHttpMessage(rules.TE_IN_HTTP10))
-            if not _only_chunked(te):
-                self._fail(TransferEncodingError(rules.te_not_supported(b", ".join(te))))
-            chunked = True
+            # RFC 9112 section 6.3 rule 4: chunked framing only when chunked is the final
+            # coding; any other list makes the body close-delimited (below).
+            if _chunked_codings(te, &chunked) > 1:
+                self._fail(TransferEncodingError(rules.te_chunked_twice(b", ".join(te))))
         elif cl is not None:
             length = self._content_length(cl)
             content_length = length
@@ -768,20 +769,21 @@ cdef bint _has_token(list values, const char *token, Py_ssize_t size):
     return False
 
 
-cdef bint _only_chunked(list values):
-    """The joined Transfer-Encoding list is exactly `chunked` (empty elements ignored)."""
+cdef Py_ssize_t _chunked_codings(list values, bint *final) except -1:
+    """How many elements of the joined Transfer-Encoding list are `chunked`, ignoring case
+    (empty elements ignored); *final says whether the last element is."""
     cdef bytes v
-    cdef Py_ssize_t n, i, start, end, seen = 0
-    cdef bint chunked = False
+    cdef Py_ssize_t n, i, start, end, count = 0
+    final[0] = False
     for v in values:
         n = PyBytes_GET_SIZE(v)
         i = 0
         while i <= n:
             i = _element(PyBytes_AS_STRING(v), n, i, &start, &end)
             if end > start:
-                seen += 1
-                chunked = end - start == 7 and _ieq(PyBytes_AS_STRING(v) + start, b"chunked", 7)
-    return seen == 1 and chunked
+                final[0] = end - start == 7 and _ieq(PyBytes_AS_STRING(v) + start, b"chunked", 7)
+                count += final[0]
+    return count
 
 
 include "_http_parser_chunked.pxi"

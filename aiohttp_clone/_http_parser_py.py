@@ -483,7 +483,11 @@ class HttpResponseParser:
     def _check_transfer_encoding(
         self, te: list[bytes], cl: list[bytes] | None, version: HttpVersion
     ) -> bool:
-        """RFC 9112 section 6.1-6.3: only a lone, final "chunked" frames a response we accept."""
+        """RFC 9112 section 6.1-6.3: True (chunked framing) when chunked is the final coding.
+
+        Any other list, unknown codings and an empty one included, is False: section 6.3 rule
+        4 makes such a response's body close-delimited. ``chunked`` more than once is an error.
+        """
         if cl is not None:
             self._fail(BadHttpMessage(R.TE_AND_CL))
         if version.minor == 0:
@@ -491,10 +495,10 @@ class HttpResponseParser:
         if len(te) == 1 and te[0].lower() == b"chunked":
             return True
         joined = b", ".join(te)
-        codings = [c.strip(R.OWS).lower() for c in joined.split(b",")]
-        if [c for c in codings if c] != [b"chunked"]:
-            self._fail(TransferEncodingError(R.te_not_supported(joined)))
-        return True
+        codings = [c for c in (c.strip(R.OWS).lower() for c in joined.split(b",")) if c]
+        if codings.count(b"chunked") > 1:
+            self._fail(TransferEncodingError(R.te_chunked_twice(joined)))
+        return bool(codings) and codings[-1] == b"chunked"
 
     def _end_message(self, events: list[object]) -> None:
         events.append(END_OF_MESSAGE)

@@ -200,8 +200,9 @@ TE_AND_CL = "Transfer-Encoding and Content-Length are both present"
 TE_IN_HTTP10 = "Transfer-Encoding in an HTTP/1.0 response"
 
 
-def te_not_supported(value: bytes) -> str:
-    return f"Transfer-Encoding {show(value)} is not supported (only 'chunked' is)"
+def te_chunked_twice(value: bytes) -> str:
+    """RFC 9112 section 6.1: a sender MUST NOT apply chunked more than once."""
+    return f"Transfer-Encoding {show(value)} applies 'chunked' more than once"
 
 
 def bad_content_length(value: bytes) -> str:

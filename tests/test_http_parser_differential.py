@@ -52,6 +52,13 @@ NAMES = st.one_of(
 CONNECTION = st.sampled_from([b"close", b"keep-alive", b"Keep-Alive, Upgrade", b"CLOSE"])
 ENCODING = st.sampled_from([b"gzip", b"X-Gzip", b"br", b"deflate", b"zstd", b"identity"])
 TOKEN = st.text("abcXYZ019-!~", min_size=1, max_size=5).map(str.encode)
+# Transfer-Encoding vocabulary (RFC 9112 section 6.3 rule 4): a final chunked is chunked
+# framing, any other list (unknown names, parameters, empty elements) is close-delimited.
+CHUNKED_SPELLINGS = st.sampled_from([b"chunked", b"Chunked", b"CHUNKED"])
+OTHER_CODINGS = st.sampled_from(
+    [b"gzip", b"GZIP", b"identity", b"deflate", b"br", b"foo", b"x-custom", b"chunked;q=1", b""]
+)
+TE_SEPARATORS = st.sampled_from([b",", b", ", b" , ", b",\t", b", ,"])
 QUOTED = st.binary(max_size=6).map(
     lambda b: b'"' + b.translate(None, CTL + b'"\\').replace(b"a", b"\\a") + b'"'
 )
@@ -95,6 +102,29 @@ def chunk_extensions(draw: st.DrawFn) -> bytes:
 
 
 @st.composite
+def transfer_encoding_lines(draw: st.DrawFn, codings: list[bytes]) -> bytes:
+    """The codings as Transfer-Encoding field lines: one list, or split over two lines."""
+    parts = [codings]
+    if len(codings) > 1 and draw(st.booleans()):
+        cut = draw(st.integers(1, len(codings) - 1))
+        parts = [codings[:cut], codings[cut:]]
+    names = st.sampled_from([b"Transfer-Encoding", b"transfer-encoding", b"TRANSFER-ENCODING"])
+    out = b""
+    for part in parts:
+        value = b""
+        for i, coding in enumerate(part):
+            value += (draw(TE_SEPARATORS) if i else b"") + coding
+        out += draw(names) + b":" + draw(st.sampled_from([b"", b" ", b"\t"])) + value + b"\r\n"
+    return out
+
+
+@st.composite
+def any_transfer_encoding(draw: st.DrawFn) -> list[bytes]:
+    """Any list from the vocabulary, chunked repeated or not final included."""
+    return draw(st.lists(st.one_of(CHUNKED_SPELLINGS, OTHER_CODINGS), max_size=4))
+
+
+@st.composite
 def response(draw: st.DrawFn, last: bool) -> bytes:
     """One response; only the last of a pipeline may be close-delimited."""
     version = draw(st.sampled_from([b"1.1", b"1.1", b"1.0"]))
@@ -108,10 +138,30 @@ def response(draw: st.DrawFn, last: bool) -> bytes:
     if draw(st.integers(0, 3)) == 0:
         head += b"Content-Encoding: " + draw(ENCODING) + b"\r\n"
     body = draw(st.binary(max_size=40))
-    framing = draw(st.sampled_from(["length", "chunked", "eof"] if last else ["length", "chunked"]))
+    framings = ["length", "chunked", "te-chunked"]
+    if last:
+        framings += ["eof", "te-eof"]
+    framing = draw(st.sampled_from(framings))
     if framing == "chunked" and version == b"1.1":
         return head + b"Transfer-Encoding: chunked\r\n\r\n" + draw(chunked_body(body))
-    if framing == "eof":
+    if framing == "te-chunked" and version == b"1.1":
+        # Other codings before a final chunked: chunked framing, the codings not decoded.
+        codings = [*draw(st.lists(OTHER_CODINGS, max_size=3)), draw(CHUNKED_SPELLINGS)]
+        if draw(st.booleans()):
+            codings.append(b"")  # an empty element after it does not count
+        te = draw(transfer_encoding_lines(codings))
+        return head + te + b"\r\n" + draw(chunked_body(body))
+    if framing == "te-eof" and version == b"1.1":
+        # chunked not final (or absent): close-delimited; a chunked-looking body stays as is.
+        codings = draw(st.lists(OTHER_CODINGS, max_size=2))
+        if draw(st.booleans()):
+            codings.append(draw(CHUNKED_SPELLINGS))
+        codings.append(draw(OTHER_CODINGS.filter(bool)))
+        te = draw(transfer_encoding_lines(codings))
+        if draw(st.booleans()):
+            body = draw(chunked_body(body))
+        return head + te + b"\r\n" + body
+    if framing in ("eof", "te-eof"):
         return head + b"\r\n" + body
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
@@ -221,6 +271,31 @@ def test_mutated_responses(config: dict, data: bytes, splits: list[int]) -> None
     check_twins(config, data, [s % (len(data) + 1) for s in splits])
 
 
+@st.composite
+def transfer_encoding_response(draw: st.DrawFn) -> bytes:
+    """Any Transfer-Encoding list, with or without Content-Length, on any version and status,
+    followed by a chunked-looking body and a second response."""
+    version = draw(st.sampled_from([b"1.1", b"1.1", b"1.1", b"1.1", b"1.0"]))
+    status = draw(st.sampled_from([200, 200, 200, 404, 100, 101, 103, 204, 304]))
+    head = b"HTTP/" + version + b" %d X\r\n" % status
+    head += draw(transfer_encoding_lines(draw(any_transfer_encoding())))
+    if draw(st.sampled_from([False] * 7 + [True])):
+        head += b"Content-Length: 3\r\n"
+    if draw(st.booleans()):
+        head += b"Connection: " + draw(CONNECTION) + b"\r\n"
+    body = b""
+    if (status >= 200 and status not in (204, 304)) or draw(st.booleans()):
+        body = draw(chunked_body(draw(st.binary(max_size=20))))
+    return head + b"\r\n" + body + draw(response(last=True))
+
+
+@needs_c
+@SETTINGS
+@given(config=CONFIG, data=transfer_encoding_response(), splits=SPLITS)
+def test_transfer_encoding_lists(config: dict, data: bytes, splits: list[int]) -> None:
+    check_twins(config, data, [s % (len(data) + 1) for s in splits])
+
+
 @needs_c
 @SETTINGS
 @given(config=CONFIG, data=st.binary(max_size=300), splits=SPLITS)
@@ -248,6 +323,13 @@ TRICKY_20 = [
     b"HTTP/1.1 100 Go\r\n\r\nHTTP/1.1 204 No\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody",
 ]
 TRICKY_30 = [
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 204\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nTransfer-Encoding: \r\n\r\n0\r\n\r\n"
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, identity\r\n\r\nrest",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: CHUNKED\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+    b"HTTP/1.1 304 NM\r\nTransfer-Encoding: gzip\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     b"3;a=\"x\\\"\"\r\nabc\r\n0\r\nT: 1\r\n  2\r\n\r\nHTTP/1.1 101 S\r\n\r\ntail",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\r\n",
@@ -286,6 +368,9 @@ PREFIXES = st.sampled_from(
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo\r\n",
         b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
     ]
 )
