@@ -281,13 +281,8 @@ class RequestPipeline:
             server_hostname=self.server_hostname,
             session=session,
             traces=self.traces,
-            skip_auto_headers=self._skipped_content_type(session),
+            skip_auto_headers=_both(self.skip_auto_headers, session._skip_auto_headers),
         )
-
-    def _skipped_content_type(self, session: ClientSession) -> tuple[str, ...] | None:
-        if hdrs.CONTENT_TYPE in session._skip_auto_headers:
-            return (hdrs.CONTENT_TYPE,)
-        return self.skip_auto_headers  # type: ignore[return-value]
 
     @staticmethod
     def _add_connection(headers: CIMultiDict[str], session: ClientSession) -> None:
@@ -382,6 +377,13 @@ class RequestPipeline:
             raise ConnectionTimeoutError(
                 f"Connection timeout to host {request.url.host_port_subcomponent}"
             ) from exc
+
+
+def _both(first: Iterable[str] | None, second: Iterable[str]) -> Iterable[str] | None:
+    """The request's and the session's skipped names (usually neither has any)."""
+    if first and second:
+        return (*first, *second)
+    return first or second or None
 
 
 def _names(headers: Any) -> frozenset[str]:

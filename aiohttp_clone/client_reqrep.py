@@ -147,8 +147,8 @@ class ClientRequest:
         self._session = session
         self._traces = traces or []
         # Only Content-Type is added here; the session adds (or skips) the other automatic ones.
-        self._skip_content_type = any(
-            name.lower() == "content-type" for name in skip_auto_headers or ()
+        self._skip_content_type = bool(skip_auto_headers) and any(
+            name.lower() == "content-type" for name in skip_auto_headers  # type: ignore[union-attr]
         )
         self._cache: dict[str, Any] = {}
         self._body: Payload | None = None

@@ -209,3 +209,16 @@ async def test_malformed_content_type_and_link_values(raw_server) -> None:
         async with session.get(server.make_url("/")) as resp:
             assert resp.content_type == "application/octet-stream"
             assert list(resp.links) == ["next"]
+
+
+async def test_session_and_request_skips_add_up(raw_server) -> None:
+    server = await raw_server(respond_with(OK))
+    async with aiohttp.ClientSession(skip_auto_headers=["content-type"]) as session:
+        async with session.post(
+            server.make_url("/"), data=b"x", skip_auto_headers=["User-Agent"]
+        ) as resp:
+            await resp.read()
+    (head,) = server.requests
+    assert head_header(head, b"content-type") is None
+    assert head_header(head, b"user-agent") is None
+    assert head_header(head, b"accept") == b"*/*"
