@@ -5,15 +5,20 @@ request host and its parent domains, never the whole jar: ``filter_cookies`` run
 Expiry is tracked in a heap and applied lazily, whenever the jar is read.
 
 Persistence (``save``/``load``) uses JSON, never pickle, so loading a file cannot run code.
-The schema is::
+``save`` writes the layout aiohttp 3.14 writes, so either library loads the other's files::
+
+    {"example.com|/x": {                  # "domain|path", the path without trailing "/"
+        "a": {"key": "a", "value": "1", "coded_value": "1", "path": "/x",
+              "domain": "example.com",    # then the other non-empty Morsel attributes
+              "host_only": true,          # only for host-only cookies
+              "expires_timestamp": 1.7e9  # POSIX seconds; absent for session cookies
+        }}, ...}
+
+``load`` also reads the layout earlier aiohttp_clone versions wrote::
 
     {"format": "aiohttp_clone.cookiejar", "version": 1, "cookies": [
         {"name": str, "value": str, "coded_value": str, "domain": str, "path": str,
-         "host_only": bool, "expires_at": float | null,   # POSIX seconds; null: session cookie
-         "attributes": {"secure": true, "httponly": true, "samesite": "Lax", ...}},
-        ...]}
-
-``load`` also reads the JSON files aiohttp 3.14 writes.
+         "host_only": bool, "expires_at": float | null, "attributes": {...}}, ...]}
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import calendar
 import heapq
 import ipaddress
 import json
+import math
 import os
 import re
 import time
@@ -346,8 +352,10 @@ class CookieJar(AbstractCookieJar):
             morsel = _make_morsel(key, value.value, value.coded_value)
             morsel.update({k: v for k, v in value.items() if v != ""})
         else:
+            # Encoded now, as aiohttp does: a value that merely looks quoted ('"x"') is data,
+            # and must not be mistaken later for a value the server quoted.
             key, text = name, str(value)
-            morsel = _make_morsel(key, text, text)
+            morsel = _make_morsel(key, text, _ENCODER.value_encode(text)[1])
         if not isinstance(key, str) or not _is_valid(key, morsel.value):
             raise _InvalidCookie(f"Invalid cookie name or value: {key!r}={morsel.value!r}")
         return morsel
@@ -413,11 +421,15 @@ class CookieJar(AbstractCookieJar):
         heapq.heapify(self._heap)
 
     def _send_morsel(self, morsel: Morsel[str]) -> Morsel[str]:
-        """The bare name/value Morsel ``filter_cookies`` hands out, built once per cookie."""
+        """The bare name/value Morsel ``filter_cookies`` hands out, built once per cookie.
+
+        With quoting on, a coded value that opens with a quote goes back exactly as it came
+        (RFC 6265 treats values as opaque); anything else is quoted when it needs to be.
+        """
         value, coded = morsel.value, morsel.coded_value
         if not self._quote_cookie:
             coded = value
-        elif not (len(coded) >= 2 and coded[0] == coded[-1] == '"'):
+        elif coded[:1] != '"':
             coded = _ENCODER.value_encode(value)[1]
         return _make_morsel(morsel.key, value, coded, Morsel)
 
@@ -520,28 +532,14 @@ class CookieJar(AbstractCookieJar):
     # -- persistence -------------------------------------------------------------------------
 
     def save(self, file_path: str | os.PathLike[str]) -> None:
-        """Write the jar as JSON (schema in the module docstring), readable only by the owner."""
+        """Write the jar as aiohttp 3.14 does (layout in the module docstring), owner-only."""
         self._purge()
-        records = [self._record(entry) for entry in sorted(self._entries(), key=_by_order)]
-        data = {"format": _FORMAT, "version": _VERSION, "cookies": records}
+        data: dict[str, dict[str, dict[str, Any]]] = {}
+        for key, entry in _group_keys(sorted(self._entries(), key=_by_order)):
+            data.setdefault(key, {})[entry.name] = _saved_cookie(entry)
         fd = os.open(file_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-
-    @staticmethod
-    def _record(entry: _Entry) -> dict[str, Any]:
-        morsel = entry.morsel
-        attributes = {k: v for k, v in morsel.items() if v != "" and k not in ("domain", "path")}
-        return {
-            "name": entry.name,
-            "value": morsel.value,
-            "coded_value": morsel.coded_value,
-            "domain": entry.domain,
-            "path": entry.path,
-            "host_only": entry.host_only,
-            "expires_at": entry.expires,
-            "attributes": attributes,
-        }
+            json.dump(data, f, indent=2)
 
     def load(self, file_path: str | os.PathLike[str]) -> None:
         """Replace the jar's contents with a saved file's; a malformed file changes nothing.
@@ -604,29 +602,109 @@ def _by_rank(entry: _Entry) -> tuple[int, int, int]:
     return entry.rank
 
 
+def _group_keys(entries: list[_Entry]) -> list[tuple[str, _Entry]]:
+    """Each cookie's ``"domain|path"`` group, aiohttp's (the path minus trailing slashes).
+
+    aiohttp's own jar cannot hold ``a`` at both ``/p`` and ``/p/``; ours can, so the second
+    such cookie is filed under its full path instead (loaders read the path from the cookie).
+    """
+    taken = {(e.domain, e.path, e.name) for e in entries if not e.path.endswith("/")}
+    keyed = []
+    for entry in entries:
+        path = entry.path.rstrip("/")
+        if path != entry.path:
+            if (entry.domain, path, entry.name) in taken:
+                path = entry.path
+            taken.add((entry.domain, path, entry.name))
+        keyed.append((f"{entry.domain}|{path}", entry))
+    return keyed
+
+
+def _saved_cookie(entry: _Entry) -> dict[str, Any]:
+    """One cookie as aiohttp saves it; the expiry is absolute, so Max-Age/Expires are left out."""
+    morsel = entry.morsel
+    saved: dict[str, Any] = {
+        "key": entry.name,
+        "value": morsel.value,
+        "coded_value": morsel.coded_value,
+    }
+    for attr, attr_value in morsel.items():
+        if attr_value and attr not in ("expires", "max-age"):
+            saved[attr] = attr_value
+    if entry.host_only:
+        saved["host_only"] = True
+    if entry.expires is not None:
+        whole = entry.expires.is_integer()
+        saved["expires_timestamp"] = int(entry.expires) if whole else entry.expires
+    return saved
+
+
 def _records_from_aiohttp(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Convert aiohttp 3.14's JSON layout ``{"domain|path": {name: {...}}}`` to our records."""
     records = []
-    for group in data.values():
-        if not isinstance(group, dict):
+    for compound, group in data.items():
+        if "|" not in compound or not isinstance(group, dict):
             raise ValueError("Not a cookie jar file")
-        for saved in group.values():
+        group_domain = compound.split("|", 1)[0].lower()
+        for name, saved in group.items():
             if not isinstance(saved, dict):
                 raise ValueError("Not a cookie jar file")
-            attributes = {k: saved[k] for k in ("secure", "httponly", "samesite") if k in saved}
-            records.append(
-                {
-                    "name": saved.get("key"),
-                    "value": saved.get("value"),
-                    "coded_value": saved.get("coded_value", saved.get("value")),
-                    "domain": saved.get("domain"),
-                    "path": saved.get("path") or "/",
-                    "host_only": saved.get("host_only", False),
-                    "expires_at": saved.get("expires_timestamp"),
-                    "attributes": attributes,
-                }
-            )
+            record = _record_from_aiohttp(group_domain, name, saved)
+            if record is not None:
+                records.append(record)
     return records
+
+
+def _record_from_aiohttp(
+    group_domain: str, name: str, saved: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One saved aiohttp cookie as our record; None for one aiohttp's load would refuse.
+
+    As in aiohttp, a cookie without a Domain (or marked host-only) belongs to its group's
+    host only (or, in the hostless ``"|"`` group, to every host), and one with a Domain
+    must domain-match that host.
+    """
+    cookie_domain = "" if saved.get("host_only") else str(saved.get("domain") or "")
+    cookie_domain = cookie_domain.lower().lstrip(".")
+    host_only = not cookie_domain and bool(group_domain)
+    domain = group_domain if host_only else cookie_domain
+    if group_domain and cookie_domain and not _domain_match(group_domain, cookie_domain):
+        return None
+    path = saved.get("path")
+    attributes = {k: v for k, v in saved.items() if k in _Morsel._reserved}
+    for key in ("domain", "path"):
+        attributes.pop(key, None)
+    return {
+        "name": saved.get("key", name),
+        "value": saved.get("value"),
+        "coded_value": saved.get("coded_value", saved.get("value")),
+        "domain": domain,
+        "path": path if isinstance(path, str) and path.startswith("/") else "/",
+        "host_only": host_only,
+        "expires_at": _saved_expiry(name, saved, attributes),
+        "attributes": attributes,
+    }
+
+
+def _saved_expiry(name: str, saved: dict[str, Any], attributes: dict[str, Any]) -> float | None:
+    """``expires_timestamp`` when present (a finite number), else any Max-Age/Expires."""
+    raw = saved.get("expires_timestamp")
+    if raw is None:
+        if "max-age" not in attributes and "expires" not in attributes:
+            return None
+        relative: dict[str, str] = {
+            k: str(attributes[k]) for k in ("max-age", "expires") if k in attributes
+        }
+        probe = _Morsel()
+        probe.update(relative)
+        return _expiry(probe, time.time())
+    try:
+        expires = float(raw)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"Cookie {name!r}: expiration timestamp must be a number") from exc
+    if not math.isfinite(expires):
+        raise ValueError(f"Cookie {name!r}: expiration timestamp must be finite")
+    return expires
 
 
 class DummyCookieJar(AbstractCookieJar):

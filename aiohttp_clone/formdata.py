@@ -135,7 +135,9 @@ class FormData:
         return writer
 
     def _part(self, value: Any, options: dict[str, str]) -> Payload:
-        kwargs: dict[str, Any] = {"filename": options.get("filename")}
+        # The form's filename goes only into Content-Disposition: as in aiohttp, a file part's
+        # Content-Type is guessed from the file's own name (none for BytesIO: octet-stream).
+        kwargs: dict[str, Any] = {}
         if "content_type" in options:
             kwargs["content_type"] = options["content_type"]
         if isinstance(value, str) and self._text_charset:

@@ -142,8 +142,114 @@ def content_disposition_filename(params: Mapping[str, str], name: str = "filenam
 _FORBIDDEN_IN_HEADER = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 
 
+# RFC 7578 §4.7/§4.8: form-data parts carry no transfer or content coding, nor a length.
+_FORM_DATA_BANNED = (hdrs.CONTENT_ENCODING, hdrs.CONTENT_LENGTH, hdrs.CONTENT_TRANSFER_ENCODING)
+_CONTENT_CODINGS = frozenset({"deflate", "gzip", "identity"})
+_TRANSFER_CODINGS = frozenset({"base64", "quoted-printable", "binary"})
+
+
+def _part_coding(
+    headers: Mapping[str, str], name: str, known: frozenset[str], noop: str
+) -> str | None:
+    """The coding a part header asks for: '' when absent, None when it changes nothing."""
+    coding = headers.get(name, "").lower()
+    if coding and coding not in known:
+        label = "content encoding" if name == hdrs.CONTENT_ENCODING else "content transfer encoding"
+        raise RuntimeError(f"unknown {label}: {coding}")
+    return None if coding == noop else coding
+
+
+class _Base64Writer:
+    """Base64 in pieces: only whole 3-byte groups go out before ``finish``."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self._writer = writer
+        self._pending = b""
+
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        data = self._pending + bytes(chunk)
+        whole = len(data) - len(data) % 3
+        self._pending = data[whole:]
+        if whole:
+            await self._writer.write(base64.b64encode(data[:whole]))
+
+    async def finish(self) -> None:
+        if self._pending:
+            await self._writer.write(base64.b64encode(self._pending))
+        self._pending = b""
+
+
+class _QuotedPrintableWriter:
+    """Quoted-printable, one chunk at a time (so line breaks fall where aiohttp puts them)."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self._writer = writer
+
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        if chunk:
+            await self._writer.write(binascii.b2a_qp(bytes(chunk)))
+
+    async def finish(self) -> None:
+        """Nothing is held back."""
+
+
+class _CompressingWriter:
+    """gzip, or (as aiohttp sends it for parts) a raw deflate stream with no zlib wrapper."""
+
+    def __init__(self, writer: _Writer, coding: str) -> None:
+        self._writer = writer
+        wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else -zlib.MAX_WBITS
+        self._compressor = zlib.compressobj(wbits=wbits)
+
+    async def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        out = self._compressor.compress(chunk)
+        if out:
+            await self._writer.write(out)
+
+    async def finish(self) -> None:
+        await self._writer.write(self._compressor.flush())
+
+
+class _Part:
+    """A payload plus the codings its headers ask the writer to apply."""
+
+    __slots__ = ("encoding", "payload", "te_encoding")
+
+    def __init__(self, payload: Payload, encoding: str | None, te_encoding: str | None) -> None:
+        self.payload = payload
+        self.encoding = encoding
+        self.te_encoding = te_encoding
+
+    @property
+    def coded(self) -> bool:
+        return bool(self.encoding or self.te_encoding)
+
+    async def write(self, writer: _Writer) -> None:
+        """The body with Content-Encoding applied first, then Content-Transfer-Encoding."""
+        if not self.coded:
+            await self.payload.write(writer)
+            return
+        outer: _Base64Writer | _QuotedPrintableWriter | None = None
+        if self.te_encoding == "base64":
+            outer = _Base64Writer(writer)
+        elif self.te_encoding:
+            outer = _QuotedPrintableWriter(writer)
+        target: _Writer = writer if outer is None else outer
+        inner = _CompressingWriter(target, self.encoding) if self.encoding else None
+        await self.payload.write(target if inner is None else inner)
+        if inner is not None:
+            await inner.finish()
+        if outer is not None:
+            await outer.finish()
+
+
 class MultipartWriter(Payload):
-    """A multipart body built from parts; itself a Payload, so parts may nest."""
+    """A multipart body built from parts; itself a Payload, so parts may nest.
+
+    Outside form-data, a part whose size is known gets a Content-Length, and a part's
+    Content-Encoding (gzip, deflate) and Content-Transfer-Encoding (base64,
+    quoted-printable) headers are applied to its bytes, as aiohttp does.
+    """
 
     def __init__(self, subtype: str = "mixed", boundary: str | None = None) -> None:
         boundary = uuid.uuid4().hex if boundary is None else boundary
@@ -155,7 +261,14 @@ class MultipartWriter(Payload):
         super().__init__(None, content_type=f"multipart/{subtype}; boundary={param}")
         self._boundary = boundary.encode("ascii")
         self._is_form_data = subtype == "form-data"
-        self._parts: list[Payload] = []
+        self._parts: list[_Part] = []
+
+    def __enter__(self) -> MultipartWriter:
+        """``with MultipartWriter() as mp:`` is aiohttp's documented way to build one."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Nothing to release: the parts are sent (and closed) with the request."""
 
     @property
     def boundary(self) -> str:
@@ -164,8 +277,9 @@ class MultipartWriter(Payload):
     def __len__(self) -> int:
         return len(self._parts)
 
-    def __iter__(self) -> Iterator[Payload]:
-        return iter(self._parts)
+    def __iter__(self) -> Iterator[tuple[Payload, str | None, str | None]]:
+        """``(payload, content coding, transfer coding)`` per part, the triples aiohttp yields."""
+        return iter([(part.payload, part.encoding, part.te_encoding) for part in self._parts])
 
     def __bool__(self) -> bool:
         return True  # even without parts this is a body (just the closing delimiter)
@@ -179,17 +293,33 @@ class MultipartWriter(Payload):
         return self.append_payload(get_payload(obj, headers=headers))
 
     def append_payload(self, payload: Payload) -> Payload:
-        for name, value in payload.headers.items():
+        headers = payload.headers
+        for name, value in headers.items():
             if not _FORBIDDEN_IN_HEADER.isdisjoint(name + value):
                 raise ValueError(
                     "CR, LF and NUL (nor other control characters) are not allowed in part "
                     f"header {name!r}"
                 )
-        if self._is_form_data and hdrs.CONTENT_DISPOSITION not in payload.headers:
+        if self._is_form_data:
+            self._parts.append(self._form_data_part(payload))
+            return payload
+        encoding = _part_coding(headers, hdrs.CONTENT_ENCODING, _CONTENT_CODINGS, "identity")
+        te = _part_coding(headers, hdrs.CONTENT_TRANSFER_ENCODING, _TRANSFER_CODINGS, "binary")
+        part = _Part(payload, encoding, te)
+        size = payload.size
+        if size is not None and not part.coded:
+            headers[hdrs.CONTENT_LENGTH] = str(size)  # the sent bytes are exactly the payload
+        self._parts.append(part)
+        return payload
+
+    def _form_data_part(self, payload: Payload) -> _Part:
+        banned = [name for name in _FORM_DATA_BANNED if name in payload.headers]
+        if banned:
+            raise ValueError(f"multipart/form-data parts must not have {', '.join(banned)}")
+        if hdrs.CONTENT_DISPOSITION not in payload.headers:
             # RFC 7578 §4.2: every form-data part needs a name.
             payload.set_content_disposition("form-data", name=f"section-{len(self._parts)}")
-        self._parts.append(payload)
-        return payload
+        return _Part(payload, None, None)
 
     def append_json(self, obj: Any, headers: Mapping[str, str] | None = None) -> Payload:
         return self.append_payload(JsonPayload(obj, headers=headers))
@@ -214,24 +344,26 @@ class MultipartWriter(Payload):
 
     @property
     def size(self) -> int | None:
+        """Known only when every part's size is and none is re-encoded on the way out."""
         total = len(self._closing())
         for part in self._parts:
-            if part.size is None:
+            size = part.payload.size
+            if size is None or part.coded:
                 return None
-            total += len(self._part_head(part)) + part.size + 2
+            total += len(self._part_head(part.payload)) + size + 2
         return total
 
     @property
     def reusable(self) -> bool:
-        return all(part.reusable for part in self._parts)
+        return all(part.payload.reusable for part in self._parts)
 
     @property
     def consumed(self) -> bool:
-        return self._consumed or any(part.consumed for part in self._parts)
+        return self._consumed or any(part.payload.consumed for part in self._parts)
 
     async def write(self, writer: _Writer, close_boundary: bool = True) -> None:
         for part in self._parts:
-            await writer.write(self._part_head(part))
+            await writer.write(self._part_head(part.payload))
             await part.write(writer)
             await writer.write(b"\r\n")
         if close_boundary:
@@ -240,15 +372,15 @@ class MultipartWriter(Payload):
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         pieces = []
         for part in self._parts:
-            pieces.append(self._part_head(part).decode(encoding, errors))
-            pieces.append(part.decode(encoding, errors) + "\r\n")
+            pieces.append(self._part_head(part.payload).decode(encoding, errors))
+            pieces.append(part.payload.decode(encoding, errors) + "\r\n")
         pieces.append(self._closing().decode("ascii"))
         return "".join(pieces)
 
     async def close(self) -> None:
         await super().close()
         for part in self._parts:
-            await part.close()
+            await part.payload.close()
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Callable, Iterable
 from itertools import chain
 from typing import IO, Any, Protocol
+from urllib.parse import quote
 
 from multidict import CIMultiDict
 
@@ -45,6 +46,8 @@ __all__ = (
 )
 
 READ_CHUNK_SIZE = 2**16
+# Text files up to this many bytes are read once more to learn their exact encoded size.
+TEXT_SIZE_SCAN_LIMIT = 2**20
 
 
 class _Writer(Protocol):
@@ -82,6 +85,18 @@ class _Collector:
 
     async def write(self, chunk: bytes | bytearray | memoryview) -> None:
         self.chunks.append(bytes(chunk))
+
+
+def _quote_filename(key: str, value: str, charset: str) -> str:
+    """Percent-encode a filename (everything but ``A-Za-z0-9_.-~``), as aiohttp sends it.
+
+    RFC 7578 §4.2 forbids ``filename*`` in form-data, so a non-ASCII or special-character
+    name travels as ``filename="%C3%A9.txt"``; receivers see it percent-encoded, as they
+    do from aiohttp. Other parameters are left to ``content_disposition_header``.
+    """
+    if key.lower() != "filename" or not isinstance(value, str):
+        return value
+    return quote(value, safe="", encoding=charset)
 
 
 class Payload(ABC):
@@ -152,6 +167,9 @@ class Payload(ABC):
     def set_content_disposition(
         self, disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
     ) -> None:
+        """Set Content-Disposition; a quoted filename is percent-encoded (``_quote_filename``)."""
+        if quote_fields:
+            params = {key: _quote_filename(key, value, _charset) for key, value in params.items()}
         self._headers[hdrs.CONTENT_DISPOSITION] = content_disposition_header(
             disptype, quote_fields=quote_fields, _charset=_charset, **params
         )
@@ -277,31 +295,50 @@ class IOBasePayload(Payload):
     def reusable(self) -> bool:
         return self._start is not None
 
-    def _read(self, rewind: bool) -> Any:
+    def _read(self, rewind: bool, size: int) -> Any:
         if rewind and self._start is not None:
             self._value.seek(self._start)
-        return self._value.read(READ_CHUNK_SIZE)
+        return self._value.read(size)
+
+    def _read_size(self, remaining: int | None) -> int:
+        """Bytes to ask for: never more than is left of a known size."""
+        return READ_CHUNK_SIZE if remaining is None else min(READ_CHUNK_SIZE, remaining)
 
     def _encode(self, chunk: Any) -> bytes:
         data: bytes = chunk  # a binary file's read() gives bytes
         return data
 
     async def write(self, writer: _Writer) -> None:
+        """Stream the file; with a known size, stop as soon as that much is written.
+
+        Stopping without one more (EOF) read matters: the server may answer as soon as the
+        announced length has arrived, and a read still pending then would stop the
+        connection from being reused. A file that grew meanwhile is cut to the size.
+        """
         if self._consumed:
             raise RuntimeError(f"{type(self).__name__} was already sent and cannot be replayed")
         if not self.reusable:
             self._consumed = True
-        loop = asyncio.get_running_loop()
+        remaining = self._size
         rewind = True
-        while True:
-            if self._blocking:
-                chunk = await loop.run_in_executor(None, self._read, rewind)
-            else:
-                chunk = self._read(rewind)
+        while remaining is None or remaining > 0:
+            data = await self._next_chunk(rewind, remaining)
             rewind = False
-            if not chunk:
+            if not data:
                 return
-            await writer.write(self._encode(chunk))
+            if remaining is not None:
+                data = data[:remaining]
+                remaining -= len(data)
+            await writer.write(data)
+
+    async def _next_chunk(self, rewind: bool, remaining: int | None) -> bytes:
+        size = self._read_size(remaining)
+        if self._blocking:
+            loop = asyncio.get_running_loop()
+            chunk = await loop.run_in_executor(None, self._read, rewind, size)
+        else:
+            chunk = self._read(rewind, size)
+        return self._encode(chunk) if chunk else b""
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         if self._start is None:
@@ -317,7 +354,7 @@ class IOBasePayload(Payload):
 
 
 class TextIOPayload(IOBasePayload):
-    """A text file; its size stays unknown because newline translation changes byte counts."""
+    """A text file, sent encoded with the payload's charset (UTF-8 unless told otherwise)."""
 
     def __init__(
         self,
@@ -337,11 +374,49 @@ class TextIOPayload(IOBasePayload):
         super().__init__(value, *args, encoding=encoding, content_type=content_type, **kwargs)
 
     def _remaining_size(self) -> int | None:
-        return None
+        """The exact encoded length, learnt by reading small files through once.
+
+        Decoding, newline translation and re-encoding can all change the byte count, so the
+        size on disk is no promise (aiohttp sends it and gets the length wrong for CRLF
+        files, a BOM or a different charset). Larger files go chunked.
+        """
+        start = self._start
+        backing = _backing_size(self._value)
+        if start is None or backing is None or backing > TEXT_SIZE_SCAN_LIMIT:
+            return None
+        try:
+            size: int | None = self._encoded_length(start)
+        except (OSError, ValueError):  # UnicodeError is a ValueError: send it chunked
+            size = None
+        self._value.seek(start)
+        return size
+
+    def _read_size(self, remaining: int | None) -> int:
+        """Always whole chunks of characters, as ``_encoded_length`` counted them."""
+        return READ_CHUNK_SIZE
+
+    def _encoded_length(self, start: int) -> int:
+        self._value.seek(start)
+        total = 0
+        while chunk := self._value.read(READ_CHUNK_SIZE):
+            total += len(self._encode(chunk))  # encoded piece by piece, exactly as written
+        return total
 
     def _encode(self, chunk: Any) -> bytes:
         data: bytes = chunk.encode(self._encoding)
         return data
+
+
+def _backing_size(value: IO[str]) -> int | None:
+    """Bytes behind a text stream: a regular file's size, or an in-memory buffer's length."""
+    buffer = getattr(value, "buffer", None)
+    if isinstance(buffer, io.BytesIO):
+        return buffer.getbuffer().nbytes
+    try:
+        info = os.fstat(value.fileno())
+    except (OSError, AttributeError, ValueError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 class BytesIOPayload(IOBasePayload):

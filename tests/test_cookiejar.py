@@ -381,6 +381,48 @@ def test_quote_cookie_true_quotes_special_values() -> None:
     assert jar.quote_cookie is True
 
 
+# (value given to update_cookies, coded value sent with quote_cookie=True), observed from aiohttp.
+QUOTED_VALUES = [
+    ('"x"', '"\\"x\\""'),
+    ('""', '"\\"\\""'),
+    ('"a b"', '"\\"a b\\""'),
+    ('"', '"\\""'),
+    ('a"b', '"a\\"b"'),
+    ("a\\b", '"a\\\\b"'),
+    ('\\"x\\"', '"\\\\\\"x\\\\\\""'),
+    ('{"k":1}', '"{\\"k\\":1}"'),
+    ("a,b", '"a\\054b"'),
+    ("\u00e9", '"\\351"'),
+    ("a(b)", '"a(b)"'),
+    ("a'b", "a'b"),
+]
+
+
+@pytest.mark.parametrize(("value", "coded"), QUOTED_VALUES)
+def test_user_values_that_look_quoted_are_still_quoted(value: str, coded: str) -> None:
+    """A value set by the user is data: '"x"' must reach the server as "x" with its quotes."""
+    jar = CookieJar()
+    jar.update_cookies({"q": value})
+    sent = jar.filter_cookies(URL("http://example.com/"))["q"]
+    assert (sent.value, sent.coded_value) == (value, coded)
+    assert SimpleCookie(f"q={sent.coded_value}")["q"].value == value  # a server decodes it back
+    raw = CookieJar(quote_cookie=False)
+    raw.update_cookies({"q": value})
+    assert raw.filter_cookies(URL("http://example.com/"))["q"].coded_value == value
+
+
+def test_server_quoted_values_go_back_as_received() -> None:
+    jar = CookieJar()
+    set_cookies(jar, "http://example.com/", 'a="\\"x\\""', 'b="', 'c="x', 'd=a"b')
+    sent = jar.filter_cookies(URL("http://example.com/"))
+    assert {k: m.coded_value for k, m in sent.items()} == {
+        "a": '"\\"x\\""',
+        "b": '"',
+        "c": '"x',
+        "d": '"a\\"b"',  # not opening with a quote: quoted like any special value
+    }
+
+
 def test_quote_cookie_false_sends_raw_values() -> None:
     jar = CookieJar(quote_cookie=False)
     jar.update_cookies({"a": "b c"}, URL("http://example.com/"))
@@ -496,6 +538,10 @@ def test_per_domain_limit_evicts_oldest() -> None:
 # -- save / load ------------------------------------------------------------------------------
 
 
+def without_expiry(morsel: Morsel[str]) -> dict[str, object]:
+    return {k: v for k, v in morsel.items() if k not in ("max-age", "expires")}
+
+
 def test_save_load_round_trip(tmp_path: Path, clock: list[float]) -> None:
     jar = CookieJar()
     set_cookies(
@@ -510,13 +556,13 @@ def test_save_load_round_trip(tmp_path: Path, clock: list[float]) -> None:
     jar.save(path)
     assert path.stat().st_mode & 0o777 == 0o600
     data = json.loads(path.read_text())
-    assert data["format"] == "aiohttp_clone.cookiejar"
-    assert data["version"] == 1
+    assert set(data) == {"www.example.com|/app", "example.com|", "www.example.com|", "|"}
 
     loaded = CookieJar()
     set_cookies(loaded, "http://old.com/", "old=1")
     loaded.load(path)
-    assert [(m.key, dict(m)) for m in loaded] == [(m.key, dict(m)) for m in jar]
+    # The absolute expiry is saved instead of Max-Age/Expires, as aiohttp does.
+    assert [(m.key, without_expiry(m)) for m in loaded] == [(m.key, without_expiry(m)) for m in jar]
     assert loaded.host_only_cookies == jar.host_only_cookies
     for url in ("https://www.example.com/app/x", "https://example.com/", "http://z.org/"):
         assert loaded.filter_cookies(URL(url)) == jar.filter_cookies(URL(url))
@@ -610,6 +656,270 @@ def test_load_reads_aiohttp_json(tmp_path: Path) -> None:
     jar.load(path)
     assert names(jar, "https://example.com/a/b") == {"s": "1", "d": "2"}
     assert names(jar, "https://www.example.com/a/b") == {"d": "2"}
+
+
+def filled_jar() -> CookieJar:
+    """Cookies with every attribute the file keeps: host-only, domain, path, expiry, flags."""
+    jar = CookieJar()
+    set_cookies(jar, "http://example.com/x/y", "a=1")
+    set_cookies(
+        jar,
+        "http://example.com/x/y",
+        "b=2; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=Lax",
+    )
+    set_cookies(jar, "https://sub.example.com/", "c=3; Max-Age=3600; Path=/p")
+    set_cookies(
+        jar,
+        "https://sub.example.com/",
+        "d=4; Expires=Wed, 01 Jan 2031 00:00:00 GMT; SameSite=Strict",
+    )
+    set_cookies(jar, "https://sub.example.com/", 'e="quoted value"; Path=/')
+    jar.update_cookies({"shared": "s", "q": '"x"'})
+    return jar
+
+
+SAMPLE_URLS = (
+    "http://example.com/x/y",
+    "https://example.com/",
+    "https://sub.example.com/p/q",
+    "https://other.sub.example.com/p",
+    "http://unrelated.org/",
+)
+
+
+def sent_everywhere(jar: object) -> list[list[tuple[str, str]]]:
+    return [
+        sorted((k, m.coded_value) for k, m in jar.filter_cookies(URL(url)).items())  # type: ignore[attr-defined]
+        for url in SAMPLE_URLS
+    ]
+
+
+def test_save_writes_aiohttp_layout(tmp_path: Path, clock: list[float]) -> None:
+    path = tmp_path / "jar.json"
+    filled_jar().save(path)
+    text = path.read_text()
+    assert text.startswith('{\n  "example.com|/x": {\n    "a": {\n      "key": "a",')  # indent=2
+    assert json.loads(text) == {
+        "example.com|/x": {
+            "a": {
+                "key": "a",
+                "value": "1",
+                "coded_value": "1",
+                "path": "/x",
+                "domain": "example.com",
+                "host_only": True,
+            }
+        },
+        "example.com|": {
+            "b": {
+                "key": "b",
+                "value": "2",
+                "coded_value": "2",
+                "path": "/",
+                "domain": "example.com",
+                "secure": True,
+                "httponly": True,
+                "samesite": "Lax",
+            }
+        },
+        "sub.example.com|/p": {
+            "c": {
+                "key": "c",
+                "value": "3",
+                "coded_value": "3",
+                "path": "/p",
+                "domain": "sub.example.com",
+                "host_only": True,
+                "expires_timestamp": clock[0] + 3600,
+            }
+        },
+        "sub.example.com|": {
+            "d": {
+                "key": "d",
+                "value": "4",
+                "coded_value": "4",
+                "path": "/",
+                "domain": "sub.example.com",
+                "samesite": "Strict",
+                "host_only": True,
+                "expires_timestamp": 1924992000,
+            },
+            "e": {
+                "key": "e",
+                "value": "quoted value",
+                "coded_value": '"quoted value"',
+                "path": "/",
+                "domain": "sub.example.com",
+                "host_only": True,
+            },
+        },
+        "|": {
+            "shared": {"key": "shared", "value": "s", "coded_value": "s", "path": "/"},
+            "q": {"key": "q", "value": '"x"', "coded_value": '"\\"x\\""', "path": "/"},
+        },
+    }
+    assert '"expires_timestamp": 1924992000\n' in text  # a whole second is written as aiohttp does
+
+
+def test_save_load_ours_keeps_host_only_and_expiry(tmp_path: Path, clock: list[float]) -> None:
+    jar = filled_jar()
+    path = tmp_path / "jar.json"
+    jar.save(path)
+    loaded = CookieJar()
+    loaded.load(path)
+    assert sent_everywhere(loaded) == sent_everywhere(jar)
+    assert loaded.host_only_cookies == jar.host_only_cookies
+    clock[0] += 3601
+    assert "c" not in names(loaded, "https://sub.example.com/p")
+
+
+def test_cookies_differing_by_a_trailing_slash_survive_a_round_trip(tmp_path: Path) -> None:
+    """aiohttp files both under "h.example|/p"; the second one goes under its full path."""
+    jar = CookieJar()
+    set_cookies(jar, "http://h.example/", "a=1; Path=/p/", "a=2; Path=/p", "a=3; Path=/p//")
+    path = tmp_path / "jar.json"
+    jar.save(path)
+    assert set(json.loads(path.read_text())) == {"h.example|/p", "h.example|/p/", "h.example|/p//"}
+    loaded = CookieJar()
+    loaded.load(path)
+    assert sorted((m["path"], m.value) for m in loaded) == [
+        ("/p", "2"),
+        ("/p/", "1"),
+        ("/p//", "3"),
+    ]
+
+
+async def test_our_file_loads_in_aiohttp(tmp_path: Path) -> None:
+    real = pytest.importorskip("aiohttp")
+    jar = filled_jar()
+    path = tmp_path / "jar.json"
+    jar.save(path)
+    theirs = real.CookieJar()
+    theirs.load(path)
+    # SAMPLE_URLS include a sibling subdomain: host-only cookies must not reach it there either.
+    assert sent_everywhere(theirs) == sent_everywhere(jar)
+
+
+async def test_aiohttp_file_loads_here(tmp_path: Path, clock: list[float]) -> None:
+    real = pytest.importorskip("aiohttp")
+    theirs = real.CookieJar()
+    theirs.update_cookies_from_headers(
+        ["a=1", "b=2; Domain=example.com; Secure"], URL("http://example.com/x/y")
+    )
+    theirs.update_cookies_from_headers(
+        ["c=3; Max-Age=3600; Path=/p", 'e="quoted value"; HttpOnly'],
+        URL("https://sub.example.com/"),
+    )
+    theirs.update_cookies({"shared": "s", "q": '"x"'})
+    path = tmp_path / "aiohttp.json"
+    theirs.save(path)
+    ours = CookieJar()
+    ours.load(path)
+    assert sent_everywhere(ours) == sent_everywhere(theirs)
+    assert ours.host_only_cookies == {
+        ("example.com", "/x", "a"),
+        ("sub.example.com", "/p", "c"),
+        ("sub.example.com", "/", "e"),
+    }
+    expiry = json.loads(path.read_text())["sub.example.com|/p"]["c"]["expires_timestamp"]
+    clock[0] = expiry - 1
+    assert "c" in names(ours, "https://sub.example.com/p")
+    clock[0] = expiry
+    assert "c" not in names(ours, "https://sub.example.com/p")
+
+
+def test_old_aiohttp_clone_format_still_loads(tmp_path: Path, clock: list[float]) -> None:
+    old = {
+        "format": "aiohttp_clone.cookiejar",
+        "version": 1,
+        "cookies": [
+            {
+                "name": "a",
+                "value": "1",
+                "coded_value": "1",
+                "domain": "example.com",
+                "path": "/x",
+                "host_only": True,
+                "expires_at": None,
+                "attributes": {},
+            },
+            {
+                "name": "b",
+                "value": "2",
+                "coded_value": "2",
+                "domain": "example.com",
+                "path": "/",
+                "host_only": False,
+                "expires_at": clock[0] + 10,
+                "attributes": {"secure": True, "samesite": "Lax"},
+            },
+        ],
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    jar = CookieJar()
+    jar.load(path)
+    assert names(jar, "https://example.com/x") == {"a": "1", "b": "2"}
+    assert names(jar, "https://www.example.com/x") == {"b": "2"}
+    assert names(jar, "http://www.example.com/x") == {}
+    assert jar.host_only_cookies == {("example.com", "/x", "a")}
+    clock[0] += 11
+    assert names(jar, "https://example.com/x") == {"a": "1"}
+
+
+def test_aiohttp_layout_rules(tmp_path: Path, clock: list[float]) -> None:
+    """What aiohttp's load does: no Domain means host-only; a foreign Domain is dropped."""
+    data = {
+        "example.com|": {
+            "nodomain": {"key": "nodomain", "value": "1", "coded_value": "1", "path": "/"},
+            "foreign": {"key": "foreign", "value": "2", "coded_value": "2", "domain": "other.org"},
+            "later": {"key": "later", "value": "3", "coded_value": "3", "max-age": "5"},
+            "stamp": {
+                "key": "stamp",
+                "value": "4",
+                "coded_value": "4",
+                "expires_timestamp": "1e10",
+            },
+        },
+        "|": {
+            # Hostless group: host_only drops the Domain, leaving a cookie for every host.
+            "h": {
+                "key": "h",
+                "value": "5",
+                "coded_value": "5",
+                "host_only": True,
+                "domain": "x.org",
+            },
+            "dd": {"key": "dd", "value": "6", "coded_value": "6", "domain": "x.org"},
+        },
+    }
+    path = tmp_path / "hand.json"
+    path.write_text(json.dumps(data))
+    jar = CookieJar()
+    jar.load(path)
+    everywhere = {"h": "5"}
+    assert names(jar, "http://example.com/") == {
+        "nodomain": "1",
+        "later": "3",
+        "stamp": "4",
+        **everywhere,
+    }
+    assert names(jar, "http://www.example.com/") == everywhere
+    assert names(jar, "http://a.x.org/") == {"dd": "6", **everywhere}
+    clock[0] += 6
+    assert names(jar, "http://example.com/") == {"nodomain": "1", "stamp": "4", **everywhere}
+
+
+@pytest.mark.parametrize("stamp", ["soon", float("inf"), [1]])
+def test_aiohttp_layout_bad_expiry_raises(tmp_path: Path, stamp: object) -> None:
+    path = tmp_path / "bad.json"
+    cookie = {"key": "a", "value": "1", "coded_value": "1", "expires_timestamp": stamp}
+    path.write_text(json.dumps({"example.com|": {"a": cookie}}))
+    jar = CookieJar()
+    set_cookies(jar, "http://example.com/", "keep=1")
+    with pytest.raises(ValueError, match="expiration timestamp"):
+        jar.load(path)
+    assert names(jar, "http://example.com/") == {"keep": "1"}
 
 
 # -- DummyCookieJar and the abstract base ------------------------------------------------------

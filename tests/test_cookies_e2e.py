@@ -166,3 +166,31 @@ async def test_explicit_cookie_header_wins(http_server, explicit: bool) -> None:
         headers = {"Cookie": "manual=2"} if explicit else None
         got = await sent_cookies(session, http_server.make_url("/cookies"), headers=headers)
     assert got == ({"manual": "2"} if explicit else {"jar": "1"})
+
+
+# (value given to update_cookies, Cookie header aiohttp sends) with the default quote_cookie=True.
+WIRE_COOKIES = [
+    ('"x"', b'Cookie: q="\\"x\\""'),
+    ("a\\b", b'Cookie: q="a\\\\b"'),
+    ('a"b', b'Cookie: q="a\\"b"'),
+    ("a b", b'Cookie: q="a b"'),
+    ("a;b", b'Cookie: q="a\\073b"'),
+    ('{"k": 1}', b'Cookie: q="{\\"k\\": 1}"'),
+    ("plain", b"Cookie: q=plain"),
+]
+
+
+@pytest.mark.parametrize(("value", "line"), WIRE_COOKIES)
+async def test_quoted_cookie_values_on_the_wire(raw_server, value: str, line: bytes) -> None:
+    """A value that contains (or is wrapped in) quotes is escaped, never taken as pre-quoted."""
+    from tests.servers import respond_with
+
+    server = await raw_server(respond_with(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+    async with aiohttp.ClientSession() as session:
+        session.cookie_jar.update_cookies({"q": value})
+        async with session.get(server.make_url("/")) as resp:
+            assert resp.status == 200
+    assert f"\r\n{line.decode()}\r\n".encode() in server.requests[0]
+    # What a server's cookie parser reads back is the value the client was given.
+    sent = line.split(b": ", 1)[1].decode()
+    assert SimpleCookie(sent)["q"].value == value

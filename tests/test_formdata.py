@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from aiohttp_clone import ClientSession
 from aiohttp_clone.formdata import FormData
 from aiohttp_clone.multipart import MultipartWriter
 from aiohttp_clone.payload import BytesPayload, Payload
+from tests.servers import ServerInfo
 
 
 class Collector:
@@ -93,6 +95,24 @@ async def test_real_file_field_uses_its_name(tmp_path: Path) -> None:
     assert body.count(b"Content-Disposition") == 1
 
 
+async def test_file_part_type_comes_from_the_file_not_the_form_filename(tmp_path: Path) -> None:
+    """As in aiohttp: the filename argument only names the part."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x,y\n")
+    with open(path, "rb") as fobj:
+        form = FormData()
+        form.add_field("f", fobj, filename="x.pdf")
+        form.add_field("g", io.BytesIO(b"d"), filename="x.pdf")
+        body = await body_of(with_boundary(form()))
+    assert (
+        b'Content-Type: text/csv\r\nContent-Disposition: form-data; name="f"; filename="x.pdf"\r\n'
+    ) in body
+    assert (
+        b"Content-Type: application/octet-stream\r\n"
+        b'Content-Disposition: form-data; name="g"; filename="x.pdf"\r\n'
+    ) in body
+
+
 async def test_bare_file_in_add_fields(tmp_path: Path) -> None:
     path = tmp_path / "doc.bin"
     path.write_bytes(b"x")
@@ -125,16 +145,61 @@ async def test_quote_fields_false_sends_raw_utf8() -> None:
     assert 'Content-Disposition: form-data; name="ä b"; filename="é f.txt"'.encode() in body
 
 
-async def test_quoted_non_ascii_names_use_rfc8187() -> None:
+async def test_quoted_non_ascii_name_and_filename() -> None:
     form = FormData(charset="latin-1")
     form.add_field("ä", "é", filename="é.txt")
     body = await body_of(with_boundary(form()))
+    # The filename is percent-encoded UTF-8 whatever the form's charset, with no filename*
+    # (RFC 7578 §4.2). A non-ASCII *name* keeps RFC 8187's name*, which aiohttp also builds
+    # (and then fails on with an AssertionError when it sends the form).
     assert (
-        b"Content-Disposition: form-data; name*=utf-8''%C3%A4; "
-        b"filename=\"%C3%A9.txt\"; filename*=utf-8''%C3%A9.txt\r\n"
-    ) in body
+        b"Content-Disposition: form-data; name*=utf-8''%C3%A4; filename=\"%C3%A9.txt\"\r\n" in body
+    )
+    assert b"filename*" not in body
     assert body.startswith(b"--B\r\nContent-Type: text/plain; charset=latin-1\r\n")
     assert body.endswith(b"\r\n\r\n\xe9\r\n--B--\r\n")
+
+
+# What aiohttp 3.14 puts on the wire for each filename (observed): every byte but
+# A-Z a-z 0-9 _ . - ~ is percent-encoded from UTF-8, inside a quoted-string.
+FILENAMES = [
+    ("plain-name_1.txt", "plain-name_1.txt"),
+    ("h\u00e9llo w\u00f6rld.txt", "h%C3%A9llo%20w%C3%B6rld.txt"),
+    ("\u65e5\u672c.txt", "%E6%97%A5%E6%9C%AC.txt"),
+    ('a"b.txt', "a%22b.txt"),
+    ("a\\b.txt", "a%5Cb.txt"),
+    ("a;b.txt", "a%3Bb.txt"),
+    ("a%b.txt", "a%25b.txt"),
+    ("a'b.txt", "a%27b.txt"),
+    ("a[b].txt", "a%5Bb%5D.txt"),
+    ("a=b&c.txt", "a%3Db%26c.txt"),
+    ("a\tb.txt", "a%09b.txt"),
+    ("a(b)c,d/e:f.txt", "a%28b%29c%2Cd%2Fe%3Af.txt"),
+    ("a!b#c$d&e+f^g`h|i~j.txt", "a%21b%23c%24d%26e%2Bf%5Eg%60h%7Ci~j.txt"),
+]
+
+
+@pytest.mark.parametrize(("filename", "sent"), FILENAMES)
+async def test_filename_content_disposition_matches_aiohttp(filename: str, sent: str) -> None:
+    form = FormData()
+    form.add_field("f", b"x", filename=filename, content_type="text/plain")
+    body = await body_of(with_boundary(form()))
+    expected = f'Content-Disposition: form-data; name="f"; filename="{sent}"\r\n'
+    assert expected.encode("ascii") in body
+    assert b"filename*" not in body
+
+
+async def test_non_ascii_filename_on_the_wire(http_server: ServerInfo) -> None:
+    form = FormData()
+    form.add_field("doc", io.BytesIO(b"data"), filename="r\u00e9sum\u00e9 \u65e5.pdf")
+    async with ClientSession() as session:
+        async with session.post(http_server.make_url("/echo"), data=form) as resp:
+            body = (await resp.json())["body"].encode("latin-1")
+    line = (
+        b'Content-Disposition: form-data; name="doc"; filename="r%C3%A9sum%C3%A9%20%E6%97%A5.pdf"'
+    )
+    assert b"Content-Type: application/octet-stream\r\n" + line + b"\r\n\r\ndata\r\n" in body
+    assert b"filename*" not in body
 
 
 async def test_call_twice_gives_fresh_payloads() -> None:

@@ -1,12 +1,17 @@
 """multipart: exact writer output, streaming reader, Content-Disposition parsing, round trips."""
 
 import base64
+import binascii
 import gzip
 import io
 import warnings
+import zlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
+from aiohttp_clone import ClientSession
 from aiohttp_clone.multipart import (
     BadContentDispositionHeader,
     BadContentDispositionParam,
@@ -17,6 +22,7 @@ from aiohttp_clone.multipart import (
     parse_content_disposition,
 )
 from aiohttp_clone.payload import BytesPayload, StringPayload
+from tests.servers import ServerInfo
 
 
 class Collector:
@@ -107,7 +113,7 @@ async def test_mixed_parts_get_no_disposition() -> None:
     writer = MultipartWriter(boundary="b")
     writer.append("x")
     assert await body_of(writer) == (
-        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n--b--\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 1\r\n\r\nx\r\n--b--\r\n"
     )
 
 
@@ -159,12 +165,163 @@ async def test_nested_writer() -> None:
     inner.append("plain")
     outer = MultipartWriter("mixed", boundary="out")
     outer.append(inner)
+    # Each part, the nested writer included, announces its length (aiohttp's exact bytes).
     assert await body_of(outer) == (
-        b"--out\r\nContent-Type: multipart/alternative; boundary=in\r\n\r\n"
-        b"--in\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n--in--\r\n"
-        b"\r\n--out--\r\n"
+        b"--out\r\nContent-Type: multipart/alternative; boundary=in\r\nContent-Length: 83\r\n"
+        b"\r\n--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\n"
+        b"plain\r\n--in--\r\n\r\n--out--\r\n"
     )
     assert outer.size == len(await body_of(outer))
+
+
+# --- part framing: Content-Length and codings, as aiohttp 3.14 sends them --------------------
+
+
+def test_writer_is_a_sync_context_manager() -> None:
+    with MultipartWriter("mixed", boundary="b") as writer:
+        writer.append("x")
+    assert isinstance(writer, MultipartWriter) and len(writer) == 1
+
+
+async def test_context_manager_writer_posted_to_server(http_server: ServerInfo) -> None:
+    with MultipartWriter("mixed", boundary="cm-b") as writer:
+        writer.append("text part")
+        writer.append_json({"a": 1})
+        writer.append(b"\x00\xffbin", {"Content-Type": "application/x-bin"})
+    async with ClientSession() as session:
+        async with session.post(http_server.make_url("/echo"), data=writer) as resp:
+            echoed = await resp.json()
+    headers = dict(echoed["headers"])
+    body = echoed["body"].encode("latin-1")
+    assert headers["content-type"] == "multipart/mixed; boundary=cm-b"
+    assert int(headers["content-length"]) == len(body) == writer.size
+    reader = MultipartReader({"Content-Type": headers["content-type"]}, stream_reader(body))
+    got = [(dict(part.headers), await part.read()) async for part in reader]
+    assert got == [
+        ({"Content-Type": "text/plain; charset=utf-8", "Content-Length": "9"}, b"text part"),
+        ({"Content-Type": "application/json", "Content-Length": "8"}, b'{"a": 1}'),
+        ({"Content-Type": "application/x-bin", "Content-Length": "5"}, b"\x00\xffbin"),
+    ]
+
+
+async def test_part_content_length_in_mixed(tmp_path: Path) -> None:
+    path = tmp_path / "f.txt"
+    path.write_text("file contents\n", encoding="utf-8")
+    writer = MultipartWriter("mixed", boundary="b")
+    with open(path, "rb") as binary, open(path, encoding="utf-8") as text:
+        parts = [
+            writer.append("text part"),
+            writer.append(b"bytes part"),
+            writer.append_json({"a": 1}),
+            writer.append_form([("a", "b")]),
+            writer.append(binary),
+            writer.append(text),
+            writer.append(io.BytesIO(b"bio")),
+            writer.append(io.StringIO("sio")),
+        ]
+        lengths = [part.headers.get("Content-Length") for part in parts]
+        assert lengths == ["9", "10", "8", "3", "14", "14", "3", "3"]
+        # Content-Length comes after the headers the payload brought (file parts' disposition).
+        assert list(parts[4].headers) == ["Content-Type", "Content-Disposition", "Content-Length"]
+        body = await body_of(writer)
+    assert writer.size == len(body)
+    assert body.count(b"\r\nContent-Length: ") == 8
+
+
+async def test_streamed_part_has_no_content_length() -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"x"
+
+    writer = MultipartWriter(boundary="b")
+    streamed = writer.append(gen())
+    sized = writer.append("y")
+    assert "Content-Length" not in streamed.headers and sized.headers["Content-Length"] == "1"
+    assert writer.size is None
+
+
+def test_part_content_length_replaces_a_wrong_one() -> None:
+    part = MultipartWriter(boundary="b").append("hello", {"Content-Length": "3"})
+    assert part.headers.getall("Content-Length") == ["5"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Content-Encoding", "gzip"),
+        ("Content-Length", "1"),
+        ("Content-Transfer-Encoding", "base64"),
+    ],
+)
+def test_form_data_refuses_codings_and_lengths(name: str, value: str) -> None:
+    """RFC 7578 §4.7/§4.8 (aiohttp asserts the same)."""
+    with pytest.raises(ValueError, match=name):
+        MultipartWriter("form-data").append(b"x", {name: value})
+
+
+def _raw_inflate(data: bytes) -> bytes:
+    return zlib.decompress(data, -zlib.MAX_WBITS)
+
+
+def _gunzip_base64(data: bytes) -> bytes:
+    return gzip.decompress(base64.b64decode(data))
+
+
+@pytest.mark.parametrize(
+    ("headers", "decode"),
+    [
+        ({"Content-Encoding": "gzip"}, gzip.decompress),
+        ({"Content-Encoding": "deflate"}, _raw_inflate),  # raw deflate, as aiohttp sends parts
+        ({"Content-Transfer-Encoding": "base64"}, base64.b64decode),
+        ({"Content-Transfer-Encoding": "quoted-printable"}, binascii.a2b_qp),
+        ({"Content-Encoding": "GZIP", "Content-Transfer-Encoding": "base64"}, _gunzip_base64),
+    ],
+)
+async def test_part_codings_are_applied(
+    headers: dict[str, str], decode: Callable[[bytes], bytes]
+) -> None:
+    data = b"h\xc3\xa9llo = w\xc3\xb6rld \r\n" * 5000  # several read chunks from the BytesIO
+    writer = MultipartWriter(boundary="b")
+    part = writer.append(io.BytesIO(data), headers)
+    assert "Content-Length" not in part.headers and writer.size is None
+    body = await body_of(writer)
+    head, _, rest = body.partition(b"\r\n\r\n")
+    assert head.startswith(b"--b\r\n") and rest.endswith(b"\r\n--b--\r\n")
+    assert decode(rest[: -len(b"\r\n--b--\r\n")]) == data
+
+
+async def test_part_coding_exact_bytes() -> None:
+    writer = MultipartWriter(boundary="b")
+    writer.append("hello", {"Content-Encoding": "deflate"})
+    writer.append("h\u00e9llo=", {"Content-Transfer-Encoding": "base64"})
+    writer.append("h\u00e9llo= " + "x" * 80, {"Content-Transfer-Encoding": "quoted-printable"})
+    body = await body_of(writer)
+    assert b"\r\n\r\n\xcbH\xcd\xc9\xc9\x07\x00\r\n--b\r\n" in body
+    assert b"\r\n\r\naMOpbGxvPQ==\r\n--b\r\n" in body
+    assert b"\r\n\r\nh=C3=A9llo=3D " + b"x" * 61 + b"=\n" + b"x" * 19 + b"\r\n--b--" in body
+
+
+def test_identity_codings_keep_the_length_and_iterate_as_aiohttp() -> None:
+    writer = MultipartWriter(boundary="b")
+    writer.append("a")
+    writer.append("b", {"Content-Encoding": "identity"})
+    writer.append("c", {"Content-Transfer-Encoding": "binary"})
+    writer.append("d", {"Content-Encoding": "gzip"})
+    assert [(enc, te) for _, enc, te in writer] == [("", ""), (None, ""), ("", None), ("gzip", "")]
+    assert [p.headers.get("Content-Length") for p, _, _ in writer] == ["1", "1", "1", None]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"Content-Encoding": "br"}, "unknown content encoding: br"),
+        ({"Content-Transfer-Encoding": "7bit"}, "unknown content transfer encoding: 7bit"),
+    ],
+)
+def test_unknown_part_codings(headers: dict[str, str], message: str) -> None:
+    writer = MultipartWriter(boundary="b")
+    with pytest.raises(RuntimeError, match=message):
+        writer.append(b"x", headers)
+    assert len(writer) == 0
 
 
 # --- Content-Disposition parsing ----------------------------------------------------------------
@@ -361,7 +518,8 @@ async def test_round_trip_through_stream_reader() -> None:
     field = await reader.next()
     assert (field.name, await field.text()) == ("field", "value")
     upload = await reader.next()
-    assert (upload.name, upload.filename) == ("upload", "ä.bin")
+    # Percent-encoded, never filename* (RFC 7578 §4.2), so readers see it as aiohttp sends it.
+    assert (upload.name, upload.filename) == ("upload", "%C3%A4.bin")
     assert await upload.read() == b"\r\n--outer boundaryX\r\n" * 3
     nested = await reader.next()
     assert isinstance(nested, MultipartReader)

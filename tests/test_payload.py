@@ -26,6 +26,7 @@ from aiohttp_clone.payload import (
     get_payload,
     payload_type,
 )
+from tests.servers import ServerInfo
 
 
 class Collector:
@@ -187,8 +188,16 @@ def test_set_content_disposition() -> None:
     payload = BytesPayload(b"x")
     payload.set_content_disposition("attachment", filename="a.txt")
     assert payload.headers["Content-Disposition"] == 'attachment; filename="a.txt"'
+    # A quoted filename is always percent-encoded (aiohttp's exact bytes), so CR/LF and
+    # non-ASCII travel safely and filename* (RFC 7578 §4.2) is never needed.
+    payload.set_content_disposition("attachment", filename="a\r\nb \u00e9")
+    assert payload.headers["Content-Disposition"] == 'attachment; filename="a%0D%0Ab%20%C3%A9"'
+    payload.set_content_disposition("attachment", FILENAME="a b", _charset="latin-1")
+    assert payload.headers["Content-Disposition"] == 'attachment; FILENAME="a%20b"'
+    payload.set_content_disposition("attachment", filename="\u00e9", _charset="latin-1")
+    assert payload.headers["Content-Disposition"] == 'attachment; filename="%E9"'
     with pytest.raises(ValueError):
-        payload.set_content_disposition("attachment", filename="a\r\nb")
+        payload.set_content_disposition("attachment", quote_fields=False, filename="a\r\nb")
 
 
 # --- bytes-like writing ---------------------------------------------------------------------------
@@ -283,13 +292,134 @@ async def test_text_file_payload(tmp_path: Path) -> None:
     with open(path, encoding="utf-8") as fobj:
         payload = get_payload(fobj)
         assert isinstance(payload, TextIOPayload)
-        assert payload.size is None  # newline translation: length unknown until read
+        assert payload.size == path.stat().st_size  # counted through the codec, exactly
         assert payload.content_type == "text/plain; charset=utf-8"
         assert await written(payload) == path.read_bytes()
     with open(path, encoding="utf-8") as fobj:
         latin = get_payload(fobj, encoding="latin-1")
         assert latin.content_type == "text/plain; charset=latin-1"
         assert (await latin.as_bytes())[:6] == "héllo\n".encode("latin-1")
+
+
+def _text_file(tmp_path: Path, raw: bytes) -> Path:
+    path = tmp_path / "text.txt"
+    path.write_bytes(raw)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("raw", "open_kwargs", "sent"),
+    [
+        (b"hello\nworld\n", {}, b"hello\nworld\n"),
+        ("h\u00e9llo\n".encode(), {"encoding": "utf-8"}, "h\u00e9llo\n".encode()),
+        # Universal newlines shrink the text: aiohttp announces 5 bytes and sends 4.
+        (b"a\r\nb\n", {}, b"a\nb\n"),
+        (b"a\r\nb\n", {"newline": ""}, b"a\r\nb\n"),
+        # Latin-1 on disk, UTF-8 on the wire: aiohttp announces 5 and cuts the body short.
+        ("h\u00e9llo".encode("latin-1"), {"encoding": "latin-1"}, "h\u00e9llo".encode()),
+        # The BOM is decoded away: aiohttp announces 8 bytes and sends 5.
+        (b"\xef\xbb\xbfhello", {"encoding": "utf-8-sig"}, b"hello"),
+    ],
+)
+async def test_text_file_size_is_what_is_sent(
+    tmp_path: Path, raw: bytes, open_kwargs: dict[str, str], sent: bytes
+) -> None:
+    with open(_text_file(tmp_path, raw), **open_kwargs) as fobj:  # type: ignore[call-overload]
+        payload = get_payload(fobj)
+        assert isinstance(payload, TextIOPayload)
+        assert payload.size == len(sent)
+        assert await written(payload) == sent
+        assert await written(payload) == sent  # the size scan left the file where it was
+
+
+async def test_text_file_size_from_the_current_position(tmp_path: Path) -> None:
+    with open(_text_file(tmp_path, b"hello world"), encoding="utf-8") as fobj:
+        fobj.read(6)
+        payload = get_payload(fobj)
+        assert payload.size == 5
+        assert await written(payload) == b"world"
+
+
+async def test_text_over_bytes_io_has_a_size() -> None:
+    fobj = io.TextIOWrapper(io.BytesIO("\u00e9t\u00e9".encode()), encoding="utf-8")
+    payload = get_payload(fobj)
+    assert payload.size == 5 and await written(payload) == "\u00e9t\u00e9".encode()
+
+
+async def test_text_file_that_does_not_decode_goes_chunked(tmp_path: Path) -> None:
+    with open(_text_file(tmp_path, b"ok \xff"), encoding="utf-8") as fobj:
+        payload = get_payload(fobj)
+        assert payload.size is None
+        assert fobj.tell() == 0
+        with pytest.raises(UnicodeDecodeError):
+            await written(payload)
+
+
+async def test_large_text_file_goes_chunked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(payload_mod, "TEXT_SIZE_SCAN_LIMIT", 10)
+    with open(_text_file(tmp_path, b"eleven byte"), encoding="utf-8") as fobj:
+        payload = get_payload(fobj)
+        assert payload.size is None and payload.reusable
+        assert await written(payload) == b"eleven byte"
+
+
+async def test_known_size_stops_without_an_eof_read() -> None:
+    """Once the announced length is out the server may answer; no read may still be pending."""
+    reads: list[int | None] = []
+
+    class Counting(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            reads.append(size)
+            return super().read(size)
+
+    payload = get_payload(Counting(b"0123456789"))
+    assert isinstance(payload, BytesIOPayload)
+    assert await written(payload) == b"0123456789"
+    assert reads == [10]
+
+
+async def test_text_known_size_stops_without_an_eof_read() -> None:
+    reads: list[int | None] = []
+
+    class Counting(io.TextIOWrapper):
+        def read(self, size: int | None = -1) -> str:
+            reads.append(size)
+            return super().read(size)
+
+    payload = get_payload(Counting(io.BytesIO(b"hello"), encoding="utf-8"))
+    assert payload.size == 5
+    reads.clear()
+    assert await written(payload) == b"hello"
+    assert reads == [payload_mod.READ_CHUNK_SIZE]
+
+
+async def test_file_that_grew_is_cut_to_its_announced_size(tmp_path: Path) -> None:
+    path = tmp_path / "grow.bin"
+    path.write_bytes(b"abc")
+    with open(path, "rb") as fobj:
+        payload = get_payload(fobj)
+        with open(path, "ab") as more:
+            more.write(b"def")
+        assert payload.size == 3
+        assert await written(payload) == b"abc"
+
+
+async def test_text_file_posted_with_content_length(
+    http_server: ServerInfo, tmp_path: Path
+) -> None:
+    from aiohttp_clone import ClientSession
+
+    path = _text_file(tmp_path, "l\u00ednea 1\r\nl\u00ednea 2\n".encode())
+    async with ClientSession() as session:
+        with open(path, encoding="utf-8") as fobj:
+            async with session.post(http_server.make_url("/echo"), data=fobj) as resp:
+                echoed = await resp.json()
+    headers = dict(echoed["headers"])
+    assert "transfer-encoding" not in headers
+    assert int(headers["content-length"]) == echoed["body_length"] == 18
+    assert echoed["body"].encode("latin-1") == "l\u00ednea 1\nl\u00ednea 2\n".encode()
 
 
 async def test_pipe_is_one_shot() -> None:
