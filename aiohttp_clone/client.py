@@ -432,7 +432,8 @@ class ClientSession:
         middlewares: Sequence[ClientMiddlewareType] | None = None,
         upload_tracker: Any = None,
     ) -> ClientResponse:
-        if self.closed:
+        connector = self._connector
+        if connector is None or connector._closed:  # self.closed, without two property calls
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")

@@ -290,7 +290,7 @@ class RequestPipeline:
         not keep connections, kept alive on HTTP/1.0 (whose default is to close), as aiohttp."""
         connector = session._connector
         version = session._version
-        if connector is not None and connector.force_close:
+        if connector is not None and connector._force_close:
             if version >= (1, 1):
                 headers[hdrs.CONNECTION] = "close"
         elif version == (1, 0):
