@@ -29,7 +29,7 @@ from .client_exceptions import (
     InvalidUrlClientError,
     NonHttpUrlClientError,
 )
-from .client_pipeline import ClientMiddlewareType, RequestPipeline
+from .client_pipeline import ClientMiddlewareType, RequestPipeline, _overlay_headers
 from .client_reqrep import ClientRequest, ClientResponse, JsonBody, _default_fallback_charset
 from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, Deadlines
 from .client_ws import ClientWebSocketResponse
@@ -55,19 +55,6 @@ _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_clone
 
 
 
-
-
-def _overlay_headers(result: CIMultiDict[str], headers: Mapping[str, str]) -> None:
-    """Lay ``headers`` over ``result``: the first value of a name replaces what ``result`` had
-    for it, further values of the same name are added."""
-    replaced: set[str] = set()
-    for name, value in headers.items():
-        folded = name.lower()
-        if folded in replaced:
-            result.add(name, value)
-        else:
-            result[name] = value
-            replaced.add(folded)
 
 
 class ClientSession:
@@ -486,8 +473,7 @@ class ClientSession:
                         task.uncancel()
                     raise TimeoutError() from None
             for trace in options.traces:
-                headers_sent = options.last_headers or CIMultiDict()
-                await trace.send_request_exception(method, url, headers_sent, exc)
+                await trace.send_request_exception(method, url, options.trace_headers, exc)
             raise
         if deadlines is not None:
             if response.connection is not None:

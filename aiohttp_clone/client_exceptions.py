@@ -291,9 +291,13 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.SSLCertVerificationErr
     """The server certificate could not be verified."""
 
     def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
-        # Deliberately not ClientConnectorError.__init__: there is no OSError to take from.
+        # Not ClientConnectorError.__init__: the cause need not be an OSError. When it is (the
+        # usual ssl.SSLCertVerificationError), os_error, errno and strerror come from it.
         self._conn_key = connection_key
         self._certificate_error = certificate_error
+        cause = certificate_error if isinstance(certificate_error, OSError) else None
+        self._os_error = cause  # type: ignore[assignment]
+        OSError.__init__(self, *((cause.errno, cause.strerror) if cause is not None else ()))
         self.args = (connection_key, certificate_error)
 
     @property

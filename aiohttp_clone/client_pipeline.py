@@ -52,10 +52,10 @@ class RequestPipeline:
 
     __slots__ = (
         "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "expect100",
-        "headers", "last_headers", "max_field_size", "max_headers", "max_line_size", "method",
+        "headers", "max_field_size", "max_headers", "max_line_size", "method",
         "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
         "response", "server_hostname", "session", "skip_auto_headers", "ssl", "task",
-        "timed_out", "timeout", "traces",
+        "timed_out", "timeout", "trace_headers", "traces",
     )
 
     def __init__(
@@ -105,7 +105,8 @@ class RequestPipeline:
         self.max_headers = max_headers
         self.middlewares = middlewares
         self.traces = traces
-        self.last_headers: CIMultiDict[str] | None = None
+        # What trace signals get as params.headers: set when there are traces (see run).
+        self.trace_headers: CIMultiDict[str] = CIMultiDict()
         self.cross_origin = False  # set once a redirect left the first origin
         # The total deadline (client_timers.Deadlines): the task to cancel while the head is
         # awaited, then the response whose body read to abort.
@@ -132,11 +133,14 @@ class RequestPipeline:
         """Send, following redirects as the options allow; returns the final response."""
         history: list[ClientResponse] = []
         method = self.method
-        for trace in self.traces:
-            await trace.send_request_start(method, url, self._headers_preview(url))
+        if self.traces:
+            # As in aiohttp, on_request_start gets the session's and the request's headers as
+            # one live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
+            self.trace_headers = self.headers = self._merged_headers()
+            for trace in self.traces:
+                await trace.send_request_start(method, url, self.trace_headers)
         while True:
             request = self._build_request(method, url, data, auth)
-            self.last_headers = request.headers
             if self.middlewares:
                 response = await self._send_through_middlewares(request)
             else:
@@ -150,7 +154,7 @@ class RequestPipeline:
             if not location:
                 break
             for trace in self.traces:
-                await trace.send_request_redirect(method, url, request.headers, response)
+                await trace.send_request_redirect(method, url, self.trace_headers, response)
             history.append(response)
             # max_redirects=N follows N redirects; the one after that is an error.
             if len(history) > max_redirects:
@@ -172,7 +176,7 @@ class RequestPipeline:
             url = next_url
         response._history = tuple(history)
         for trace in self.traces:
-            await trace.send_request_end(method, url, request.headers, response)
+            await trace.send_request_end(method, url, self.trace_headers, response)
         return response
 
     def _redirect_method(
@@ -225,8 +229,15 @@ class RequestPipeline:
             target, auth = strip_auth_from_url(target)
         return target, auth  # a fragment stays in real_url; the request line never carries it
 
-    def _headers_preview(self, url: URL) -> CIMultiDict[str]:
-        return self.session._prepare_headers(self.headers, url)
+    def _merged_headers(self) -> CIMultiDict[str]:
+        """The session's headers with the request's laid over them (no automatic ones)."""
+        merged = CIMultiDict(self.session._default_headers)
+        if self.headers:
+            headers = self.headers
+            if not isinstance(headers, Mapping):
+                headers = CIMultiDict(headers)
+            _overlay_headers(merged, headers)
+        return merged
 
     def _build_request(
         self, method: str, url: URL, data: Any, auth: BasicAuth | None
@@ -377,6 +388,19 @@ class RequestPipeline:
             raise ConnectionTimeoutError(
                 f"Connection timeout to host {request.url.host_port_subcomponent}"
             ) from exc
+
+
+def _overlay_headers(result: CIMultiDict[str], headers: Mapping[str, str]) -> None:
+    """Lay ``headers`` over ``result``: the first value of a name replaces what ``result`` had
+    for it, further values of the same name are added."""
+    replaced: set[str] = set()
+    for name, value in headers.items():
+        folded = name.lower()
+        if folded in replaced:
+            result.add(name, value)
+        else:
+            result[name] = value
+            replaced.add(folded)
 
 
 def _both(first: Iterable[str] | None, second: Iterable[str]) -> Iterable[str] | None:

@@ -48,6 +48,8 @@ _CLOSE = WSMsgType.CLOSE
 _READ_BUFFER = 2**18  # bytes per socket read, as asyncio's own transports read
 _READ_HIGH_WATER = 2**16  # queued payload bytes above which the socket stops being read
 _CLOSED_RECEIVE_LIMIT = 5  # receive() calls on a closed socket before it is a bug
+# RFC 6455 section 7.1.5: the close code of a CLOSE frame that carried none.
+_NO_STATUS_RECEIVED = 1005
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class ClientWebSocketResponse:
         kind = msg[0]
         if kind is _CLOSE:
             self._closing = True
-            self._close_code = msg.data
+            self._close_code = msg.data or _NO_STATUS_RECEIVED
             if not self._closed and self._autoclose:
                 await self.close()
         elif kind is WSMsgType.CLOSING:
@@ -386,7 +388,7 @@ class ClientWebSocketResponse:
                 left = None if end is None else max(0.0, end - self._loop.time())
                 msg = await self._next(left)
                 if msg.type is WSMsgType.CLOSE:
-                    self._close_code = msg.data
+                    self._close_code = msg.data or _NO_STATUS_RECEIVED
                     break
         except asyncio.CancelledError:
             self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)

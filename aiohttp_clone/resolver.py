@@ -13,7 +13,9 @@ __all__ = ("AsyncResolver", "DefaultResolver", "ThreadedResolver")
 _NUMERIC_FLAGS = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 
-def _result(hostname: str, family: int, address: tuple[Any, ...], port: int) -> ResolveResult:
+def _result(
+    hostname: str, family: int, address: tuple[Any, ...], port: int, proto: int
+) -> ResolveResult:
     host = address[0]
     if isinstance(host, bytes):  # c-ares answers with bytes
         host = host.decode("ascii")
@@ -22,7 +24,7 @@ def _result(hostname: str, family: int, address: tuple[Any, ...], port: int) -> 
         host=host,
         port=port,
         family=family,
-        proto=0,
+        proto=proto,
         flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
     )
 
@@ -41,14 +43,14 @@ class ThreadedResolver(AbstractResolver):
             host, port, type=socket.SOCK_STREAM, family=family, flags=socket.AI_ADDRCONFIG
         )
         results: list[ResolveResult] = []
-        for fam, _, _, _, address in infos:
+        for fam, _, proto, _, address in infos:
             if fam == socket.AF_INET6 and len(address) >= 4 and address[3]:
                 # A link-local address needs its scope id ("fe80::1%eth0") to be usable.
                 scoped, _ = await loop.getnameinfo(address, _NUMERIC_FLAGS)
-                results.append(_result(host, fam, (scoped,), port))
+                results.append(_result(host, fam, (scoped,), port, proto))
             elif fam in (socket.AF_INET, socket.AF_INET6):
                 # typeshed also allows (int, bytes) for AF_PACKET; INET answers carry an int port.
-                results.append(_result(host, fam, address, cast(int, address[1])))
+                results.append(_result(host, fam, address, cast(int, address[1]), proto))
         if not results:
             raise OSError(None, f"DNS lookup failed for {host}")
         return results
@@ -82,7 +84,7 @@ class AsyncResolver(AbstractResolver):
             message = exc.args[1] if len(exc.args) > 1 else "DNS lookup failed"
             raise OSError(None, message) from exc
         results = [
-            _result(host, node.family, node.addr, node.addr[1])
+            _result(host, node.family, node.addr, node.addr[1], node.protocol)
             for node in answer.nodes
             if node.family in (socket.AF_INET, socket.AF_INET6)
         ]

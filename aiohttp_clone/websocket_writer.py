@@ -110,10 +110,14 @@ class WebSocketWriter:
 
 
 def deflate_offer(compress: int) -> str:
-    """The Sec-WebSocket-Extensions offer for a client window of ``compress`` bits (9-15)."""
+    """The Sec-WebSocket-Extensions offer for ``ws_connect(compress=N)`` (9-15).
+
+    As in aiohttp, N is the window the server is asked to compress with; the client's own
+    window is left for the server to choose (``client_max_window_bits`` with no value).
+    """
     if compress == zlib.MAX_WBITS:
         return "permessage-deflate; client_max_window_bits"
-    return f"permessage-deflate; client_max_window_bits={compress}"
+    return f"permessage-deflate; client_max_window_bits; server_max_window_bits={compress}"
 
 
 def _window_bits(name: str, value: str) -> int:
@@ -125,8 +129,9 @@ def _window_bits(name: str, value: str) -> int:
 def negotiate_deflate(header: str | None, compress: int) -> tuple[int, bool]:
     """Check the server's Sec-WebSocket-Extensions answer against our offer (RFC 7692).
 
-    Returns the client window bits to compress with (0: no compression) and whether the
-    server asked for client_no_context_takeover; raises ValueError on anything not offered.
+    Returns the client window bits to compress with (0: no compression; 15 unless the server
+    chose fewer) and whether the server asked for client_no_context_takeover; raises
+    ValueError on anything not offered.
     """
     if not header or not header.strip():
         return 0, False
@@ -138,7 +143,7 @@ def negotiate_deflate(header: str | None, compress: int) -> tuple[int, bool]:
     name, *params = (part.strip() for part in extensions[0].split(";"))
     if name.lower() != "permessage-deflate":
         raise ValueError(f"the server accepted an extension that was not offered: {name!r}")
-    wbits, notakeover = compress, False
+    wbits, notakeover = zlib.MAX_WBITS, False
     seen: set[str] = set()
     for param in params:
         key, has_value, value = (p.strip() for p in param.partition("="))
@@ -152,11 +157,11 @@ def negotiate_deflate(header: str | None, compress: int) -> tuple[int, bool]:
                 raise ValueError(f"{key} takes no value")
             notakeover = notakeover or key == "client_no_context_takeover"
         elif key == "server_max_window_bits":
-            _window_bits(key, value)  # we always inflate with the largest window
+            # We always inflate with the largest window; a server may not exceed what we asked.
+            if _window_bits(key, value) > compress:
+                raise ValueError(f"server_max_window_bits={value} is more than offered")
         elif key == "client_max_window_bits":
             wbits = _window_bits(key, value)
-            if wbits > compress:
-                raise ValueError(f"client_max_window_bits={wbits} is more than offered")
         else:
             raise ValueError(f"unknown extension parameter {key!r}")
     return wbits, notakeover

@@ -16,6 +16,10 @@ async def test_verification_on_by_default(https_server) -> None:
             await session.get(https_server.make_url("/hello"))
     assert isinstance(info.value, ssl.SSLCertVerificationError)
     assert info.value.host == "127.0.0.1"
+    # As in aiohttp, the verification error is also the os_error (handlers log it).
+    assert info.value.os_error is info.value.certificate_error
+    assert isinstance(info.value.os_error, ssl.SSLCertVerificationError)
+    assert info.value.errno == info.value.os_error.errno
 
 
 async def test_ssl_context_trusting_the_ca(https_server, client_ssl_ctx) -> None:

@@ -243,3 +243,14 @@ async def test_async_resolver_resolves_localhost() -> None:
     finally:
         await resolver.close()
     assert any(entry["host"] == "127.0.0.1" for entry in addresses)
+
+
+async def test_threaded_resolver_result_shape() -> None:
+    """As aiohttp's: one dict per address, proto as getaddrinfo gave it (TCP), numeric flags."""
+    addresses = await aiohttp.ThreadedResolver().resolve("localhost", 80, socket.AF_INET)
+    assert {entry["host"] for entry in addresses} == {"127.0.0.1"}
+    entry = addresses[0]
+    assert set(entry) == {"hostname", "host", "port", "family", "proto", "flags"}
+    assert (entry["hostname"], entry["port"], entry["family"]) == ("localhost", 80, socket.AF_INET)
+    assert entry["proto"] == socket.IPPROTO_TCP
+    assert entry["flags"] == socket.AI_NUMERICHOST | socket.AI_NUMERICSERV

@@ -55,6 +55,20 @@ def local(server, path: str):
     return server.make_url(path).with_host("localhost")
 
 
+async def test_headers_added_in_request_start_are_sent(http_server) -> None:
+    """How OpenTelemetry's aiohttp instrumentation injects traceparent."""
+
+    async def inject(session, context, params) -> None:
+        params.headers["traceparent"] = "00-abc-def-01"
+
+    config = aiohttp.TraceConfig()
+    config.on_request_start.append(inject)
+    async with aiohttp.ClientSession(headers={"X-S": "s"}, trace_configs=[config]) as session:
+        async with session.get(http_server.make_url("/echo"), headers={"X-R": "r"}) as resp:
+            sent = {name.lower(): value for name, value in (await resp.json())["headers"]}
+    assert (sent["traceparent"], sent["x-s"], sent["x-r"]) == ("00-abc-def-01", "s", "r")
+
+
 async def test_plain_request_new_then_reused_connection(http_server) -> None:
     rec = Recorder()
     async with aiohttp.ClientSession(trace_configs=[rec.config]) as session:
@@ -68,7 +82,9 @@ async def test_plain_request_new_then_reused_connection(http_server) -> None:
         assert isinstance(start, aiohttp.TraceRequestStartParams)
         assert (start.method, start.url) == ("GET", local(http_server, "/hello"))
         assert isinstance(end, aiohttp.TraceRequestEndParams)
-        assert end.response is resp and end.headers["Host"] == f"localhost:{http_server.port}"
+        # As in aiohttp: the same live dict of session and request headers, no automatic ones.
+        assert end.response is resp and end.headers is start.headers
+        assert "Host" not in end.headers
         assert rec.params("dns_cache_miss")[0].host == "localhost"
         assert rec.params("response_chunk_received")[0].chunk == b"Hello, world"
         rec.clear()
