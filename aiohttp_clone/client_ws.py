@@ -251,6 +251,9 @@ class ClientWebSocketResponse:
             self._close_code = WSCloseCode.ABNORMAL_CLOSURE
             raise
         except _ConnectionLost:
+            if self._exception is None and not self._closing:
+                # Gone without a closing handshake: exception() says so, as in aiohttp.
+                self._exception = ClientConnectionResetError("Connection lost")
             self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
             return WS_CLOSED_MESSAGE
         except WebSocketError as exc:

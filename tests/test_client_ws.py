@@ -12,7 +12,11 @@ import pytest
 from yarl import URL
 
 from aiohttp_clone.client import ClientSession
-from aiohttp_clone.client_exceptions import ServerTimeoutError, WSServerHandshakeError
+from aiohttp_clone.client_exceptions import (
+    ClientConnectionResetError,
+    ServerTimeoutError,
+    WSServerHandshakeError,
+)
 from aiohttp_clone.client_ws import ClientWebSocketResponse, ClientWSTimeout
 from aiohttp_clone.websocket_codec import WebSocketError, WSCloseCode, WSMsgType
 from tests.servers import HOST, RawHandler, RawServer, head_header, read_request_head
@@ -384,6 +388,7 @@ async def test_connection_lost_without_close(
     assert await ws.receive_str() == "bye"
     assert (await ws.receive()).type is WSMsgType.CLOSED
     assert ws.closed and ws.close_code == WSCloseCode.ABNORMAL_CLOSURE
+    assert isinstance(ws.exception(), ClientConnectionResetError)
 
 
 async def test_heartbeat_missing_pong(raw_ws: RawFactory, session: ClientSession) -> None:
