@@ -45,6 +45,7 @@ from .http_exceptions import (
     TransferEncodingError,
 )
 from .http_message import (
+    END_OF_CHUNK,
     END_OF_MESSAGE,
     HttpVersion,
     HttpVersion10,
@@ -153,6 +154,7 @@ include "_http_parser_names.pxi"
 # Module globals read on every message, bound once.
 cdef object _REASON_OK = "OK"
 cdef object _EOM = END_OF_MESSAGE
+cdef object _EOC = END_OF_CHUNK
 cdef object _V10 = HttpVersion10
 cdef object _V11 = HttpVersion11
 cdef object _CIMultiDict = CIMultiDict
@@ -364,7 +366,13 @@ cdef class HttpResponseParser:
                 self._remaining -= k
                 if self._remaining == 0:
                     if state == S_CHUNK_DATA:
-                        self._state = S_CHUNK_CR
+                        # The usual CRLF is taken here rather than byte by byte below.
+                        if n - pos >= 2 and data[pos] == c'\r' and data[pos + 1] == c'\n':
+                            pos += 2
+                            PyList_Append(events, _EOC)
+                            self._state = S_CHUNK_SIZE
+                        else:
+                            self._state = S_CHUNK_CR
                     else:
                         PyList_Append(events, _EOM)
                         self._state = S_STATUS
@@ -385,12 +393,18 @@ cdef class HttpResponseParser:
                 if k > 0:
                     self._field_line(line, k, state == S_HEADERS)
                 elif state == S_TRAILERS:
+                    PyList_Append(events, _EOC)     # the last chunk ends with its trailers
                     PyList_Append(events, _EOM)
                     self._state = S_STATUS
                 elif self._end_of_head(events):
                     self._tail += data[pos:n]
                     break
             elif state == S_CHUNK_SIZE:
+                if self._buf_len == 0:
+                    k = _chunk_size_fast(self, data + pos, n - pos)
+                    if k:
+                        pos += k
+                        continue
                 k = self._read_line(data, n, &pos, &line, self._max_line_size, L_CHUNK_SIZE)
                 if k < 0:
                     break
@@ -400,7 +414,11 @@ cdef class HttpResponseParser:
                     self._fail(TransferEncodingError(rules.missing_chunk_crlf(
                         <unsigned char>data[pos])))
                 pos += 1
-                self._state = S_CHUNK_LF if state == S_CHUNK_CR else S_CHUNK_SIZE
+                if state == S_CHUNK_CR:
+                    self._state = S_CHUNK_LF
+                else:
+                    PyList_Append(events, _EOC)     # a chunk ends with its CRLF, as in llhttp
+                    self._state = S_CHUNK_SIZE
             else:   # upgraded: feed_data handles it before parsing
                 break
         return events

@@ -24,6 +24,7 @@ from .http_exceptions import (
     TransferEncodingError,
 )
 from .http_message import (
+    END_OF_CHUNK,
     END_OF_MESSAGE,
     HttpVersion,
     HttpVersion10,
@@ -74,7 +75,8 @@ del _name
 
 
 class HttpResponseParser:
-    """Parses a stream of HTTP/1.1 responses into heads, body bytes and END_OF_MESSAGE."""
+    """Parses a stream of HTTP/1.1 responses into heads, body bytes, END_OF_CHUNK and
+    END_OF_MESSAGE."""
 
     def __init__(
         self,
@@ -194,6 +196,11 @@ class HttpResponseParser:
                 if new_pos != pos:
                     pos = new_pos
                     continue
+            elif state == _CHUNK_SIZE and not self._buf:
+                new_pos = self._read_plain_chunks(data, pos, events)
+                if new_pos != pos:
+                    pos = new_pos
+                    continue
             if state in _LINE_STATES:
                 line, pos = self._read_line(data, pos, end)
                 if line is None:
@@ -212,7 +219,7 @@ class HttpResponseParser:
                 events.append(data if pos == 0 else data[pos:])
                 return
             elif state in (_CHUNK_CR, _CHUNK_LF):
-                self._read_chunk_crlf(data[pos])
+                self._read_chunk_crlf(data[pos], events)
                 pos += 1
             else:  # _UPGRADED: the rest of this input is not ours to parse
                 self._tail += data[pos:]
@@ -233,14 +240,18 @@ class HttpResponseParser:
             if self._state == _BODY_LENGTH:
                 self._end_message(events)
             elif data[pos : pos + 2] == b"\r\n":  # the usual case, without a byte-wise detour
+                events.append(END_OF_CHUNK)
                 self._state = _CHUNK_SIZE
                 pos += 2
             else:
                 self._state = _CHUNK_CR
         return pos
 
-    def _read_chunk_crlf(self, byte: int) -> None:
-        """chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: exactly CRLF, nothing else."""
+    def _read_chunk_crlf(self, byte: int, events: list[object]) -> None:
+        """chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: exactly CRLF, nothing else.
+
+        The chunk ends with its CRLF (not its data), as llhttp reports it to aiohttp.
+        """
         if self._state == _CHUNK_CR:
             if byte != _CR:
                 self._fail(TransferEncodingError(R.missing_chunk_crlf(byte)))
@@ -248,6 +259,7 @@ class HttpResponseParser:
         else:
             if byte != 0x0A:
                 self._fail(TransferEncodingError(R.missing_chunk_crlf(byte)))
+            events.append(END_OF_CHUNK)
             self._state = _CHUNK_SIZE
 
     # --- lines ----------------------------------------------------------------------------
@@ -420,7 +432,8 @@ class HttpResponseParser:
     def _end_section(self, events: list[object]) -> None:
         if self._state == _HEADERS:
             self._on_head_complete(events)
-        else:  # the trailer fields were checked; they are dropped
+        else:  # the trailer fields were checked and are dropped; the last chunk ends here
+            events.append(END_OF_CHUNK)
             self._end_message(events)
 
     # --- framing (RFC 9112 section 6) -----------------------------------------------------
@@ -506,6 +519,33 @@ class HttpResponseParser:
         self._state = _STATUS
 
     # --- chunked body (RFC 9112 section 7.1) ----------------------------------------------
+
+    def _read_plain_chunks(self, data: bytes, pos: int, events: list[object]) -> int:
+        """The fast path: take whole chunks (size line, data, CRLF) straight from ``data``.
+
+        Only a size line of 1 to 15 hex digits within the line limit, not 0, ended by CRLF,
+        whose data and CRLF are all in ``data``: none of the general path's checks can fail on
+        it. It stops at the first chunk it cannot vouch for and returns its position; the line
+        reader then handles that chunk (errors, extensions, a cut) with every check in order.
+        """
+        find = data.find
+        append = events.append
+        end = len(data)
+        longest = min(self._max_line_size, R.MAX_CHUNK_SIZE_DIGITS - 1)
+        while True:
+            lf = find(b"\n", pos, pos + longest + 2)
+            if lf <= pos + 1 or data[lf - 1] != _CR:
+                return pos
+            line = data[pos : lf - 1]
+            if line.translate(None, R.HEXDIG):
+                return pos
+            start = lf + 1
+            stop = start + int(line, 16)
+            if stop == start or stop + 2 > end or data[stop : stop + 2] != b"\r\n":
+                return pos  # the last chunk, or one this input does not hold whole
+            append(data[start:stop])
+            append(END_OF_CHUNK)
+            pos = stop + 2
 
     def _on_chunk_size_line(self, line: bytes, events: list[object]) -> None:
         """chunk-size [ chunk-ext ] CRLF, with chunk-size = 1*HEXDIG (at most 16, < 2**63)."""

@@ -28,7 +28,7 @@ from .client_exceptions import (
 )
 from .compression import decoder_for
 from .http_exceptions import HttpProcessingError
-from .http_message import END_OF_MESSAGE, RawResponseMessage
+from .http_message import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 from .http_parser import HttpResponseParser
 from .streams import StreamReader
 
@@ -263,6 +263,10 @@ class ResponseHandler(asyncio.BufferedProtocol):
                 elif not self._feed_body(event):
                     self._deferred = events[index + 1 :]
                     return
+            elif event is END_OF_CHUNK:
+                payload = self._payload
+                if payload is not None:
+                    payload.end_http_chunk_receiving()  # after the chunk's decoded data
             elif event is END_OF_MESSAGE:
                 self._end_message()
             else:
@@ -291,6 +295,8 @@ class ResponseHandler(asyncio.BufferedProtocol):
             self._continue_waiter.set_result(None)
         self.should_close = message.should_close
         payload = StreamReader(self, self._read_bufsize, loop=self._loop)
+        if message.chunked:
+            payload.begin_http_chunk_receiving()
         self._payload = payload
         encoding = message.headers.get("Content-Encoding") if self._auto_decompress else None
         self._decoder = decoder_for(encoding) if encoding else None
@@ -394,7 +400,9 @@ class ResponseHandler(asyncio.BufferedProtocol):
 
     def _fail_parse(self, exc: HttpProcessingError) -> None:
         if self._payload is not None:
-            self._fail(ClientPayloadError(f"Response payload is not completed: {exc!r}"))
+            error = ClientPayloadError(f"Response payload is not completed: {exc!r}")
+            error.__cause__ = exc  # as aiohttp: the parser's error (e.g. TransferEncodingError)
+            self._fail(error)
         else:
             self._fail(ClientResponseError(None, (), status=exc.code, message=exc.message))
 

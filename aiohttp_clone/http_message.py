@@ -42,3 +42,22 @@ class _EndOfMessage:
 
 
 END_OF_MESSAGE = _EndOfMessage()
+
+
+class _EndOfChunk:
+    """Sentinel event: an HTTP chunk of a chunked body is complete.
+
+    It follows the CRLF after each chunk's data, and the trailer section of the last chunk
+    (just before ``END_OF_MESSAGE``), so the reader can report chunk ends where aiohttp does.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "END_OF_CHUNK"
+
+    def __reduce__(self) -> str:
+        return "END_OF_CHUNK"
+
+
+END_OF_CHUNK = _EndOfChunk()

@@ -6,12 +6,18 @@ consumes with aiohttp's documented reading API. Two choices differ from aiohttp 
 * An exception set on a reader is raised only once the data buffered before it has been read, so
   a truncated body still yields every byte that did arrive before ``ClientPayloadError``. (aiohttp
   raises at once and strands the buffered bytes.)
-* HTTP chunk boundaries are not tracked: ``readchunk()`` returns whatever is buffered with ``False``
-  as its second item, and ``iter_chunks()`` iterates those pairs.
+* Only buffered bytes count for flow control. aiohttp also pauses reading while many HTTP chunk
+  ends are queued; here the queued ends sit at distinct offsets, and those reads went past are
+  dropped as the next one is recorded, so they number about the buffered bytes at most and the
+  byte limit bounds them too.
 
 Memory stays bounded by about ``limit`` plus one network read: the reader asks the protocol to
 ``pause_reading()`` once more than ``limit`` bytes are buffered and to ``resume_reading()`` once
 reads bring it back to ``limit`` or below.
+
+HTTP chunk ends (``readchunk``) are offsets into the body, recorded by
+``end_http_chunk_receiving`` and kept apart from the data, so ``read()`` and ``readany()`` never
+look at them: they still hand out the fed ``bytes`` objects without copying or joining.
 """
 
 from __future__ import annotations
@@ -66,6 +72,12 @@ def _wake(waiter: asyncio.Future[None] | None) -> None:
         waiter.set_result(None)
 
 
+def _drop_ends_before(ends: deque[int], consumed: int) -> None:
+    """Forget chunk ends that reads went past: they can no longer be reported."""
+    while ends and ends[0] < consumed:
+        ends.popleft()
+
+
 def _run_eof_callback(callback: Callable[[], None]) -> None:
     # A failing callback must not stop the others nor break the connection that fed EOF.
     try:
@@ -93,7 +105,7 @@ class AsyncStreamIterator(Generic[_T]):
 
 
 class ChunkTupleAsyncStreamIterator:
-    """Iterates ``readchunk()`` pairs until ``(b"", False)``."""
+    """Iterates ``readchunk()`` pairs until ``(b"", False)``; ``(b"", True)`` is yielded."""
 
     __slots__ = ("_stream",)
 
@@ -105,7 +117,7 @@ class ChunkTupleAsyncStreamIterator:
 
     async def __anext__(self) -> tuple[bytes, bool]:
         pair = await self._stream.readchunk()
-        if not pair[0]:
+        if not pair[0] and not pair[1]:
             raise StopAsyncIteration
         return pair
 
@@ -120,6 +132,7 @@ class StreamReader:
 
     __slots__ = (
         "_buffer",
+        "_chunk_ends",
         "_eof",
         "_eof_callbacks",
         "_eof_waiter",
@@ -155,6 +168,9 @@ class StreamReader:
         self._eof_waiter: asyncio.Future[None] | None = None
         self._exception: BaseException | None = None
         self._eof_callbacks: list[Callable[[], None]] = []
+        # Body offsets (counted in total_bytes) where an HTTP chunk ended, not yet reported by
+        # readchunk(); None until begin_http_chunk_receiving().
+        self._chunk_ends: deque[int] | None = None
         self.total_bytes = 0
         # Set by the connection when it decodes a Content-Encoding: bytes before decoding.
         self.total_compressed_bytes: int | None = None
@@ -184,6 +200,47 @@ class StreamReader:
         if size > self._limit and not self._paused:
             self._paused = True
             self._protocol.pause_reading()
+
+    def begin_http_chunk_receiving(self) -> None:
+        """The body is chunked: from now on ``readchunk()`` reports where chunks end.
+
+        Only possible before any body byte arrived (the offsets count from the start).
+        """
+        if self._chunk_ends is None:
+            if self.total_bytes:
+                raise RuntimeError(
+                    "begin_http_chunk_receiving() called after body data was already fed"
+                )
+            self._chunk_ends = deque()
+
+    def end_http_chunk_receiving(self) -> None:
+        """An HTTP chunk ended here: ``readchunk()`` returns ``True`` with the data up to it.
+
+        No offset is recorded twice in a row, nor the body's start, so a chunk that decoded to
+        nothing (say, a gzip header alone) adds no boundary. As in aiohttp the comparison is
+        with the last offset still queued, so once ``readchunk()`` has reported every end, a
+        repeated one is recorded again and reads as ``(b"", True)``.
+        """
+        ends = self._chunk_ends
+        if ends is None:
+            raise RuntimeError(
+                "end_http_chunk_receiving() called before begin_http_chunk_receiving()"
+            )
+        # Hot (once per chunk). ``total`` is above every queued end but perhaps the last, so
+        # it is recorded unless it repeats that one (or, with none queued, the body's start);
+        # dropping ends already read past first would not change that.
+        total = self.total_bytes
+        if ends:
+            if ends[-1] == total:
+                return
+            if ends[0] < total - self._size:
+                _drop_ends_before(ends, total - self._size)
+        elif not total:
+            return
+        ends.append(total)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def feed_eof(self) -> None:
         """Mark the body complete; runs the ``on_eof`` callbacks."""
@@ -373,13 +430,36 @@ class StreamReader:
         return b""
 
     async def readchunk(self) -> tuple[bytes, bool]:
-        """Like ``readany``, paired with ``False``: HTTP chunk boundaries are not exposed.
+        """``(data, end_of_http_chunk)``: the data up to the next chunk end with ``True``, else
+        the next buffered piece with ``False``. ``(b"", False)`` means EOF.
 
-        ``(b"", False)`` means EOF.
+        ``True`` comes only for a chunked body (see ``begin_http_chunk_receiving``). A chunk end
+        reached by other reads first gives ``(b"", True)``, as in aiohttp.
         """
-        if self._buffer or await self._fill("readchunk"):
-            return self._take_first(-1), False
-        return b"", False
+        while True:
+            if self._chunk_ends:
+                pair = self._read_to_chunk_end(self._chunk_ends)
+                if pair is not None:
+                    return pair
+            if self._buffer:
+                return self._take_first(-1), False
+            # Not _fill(): a chunk end may arrive without data, and it must wake us too.
+            if self._exception is not None:
+                raise self._exception
+            if self._eof:
+                return b"", False
+            await self._wait("readchunk")
+
+    def _read_to_chunk_end(self, ends: deque[int]) -> tuple[bytes, bool] | None:
+        """Pops the next chunk end not yet read past: the data up to it, with ``True``."""
+        consumed = self.total_bytes - self._size
+        while ends:
+            end = ends.popleft()
+            if end > consumed:
+                return self._take(end - consumed), True
+            if end == consumed:
+                return b"", True
+        return None
 
     async def readexactly(self, n: int) -> bytes:
         """Exactly ``n`` bytes; ``asyncio.IncompleteReadError`` if the body ends first."""
@@ -475,6 +555,12 @@ class EmptyStreamReader(StreamReader):
 
     # Shared as a singleton, so nothing may change its state.
     def feed_data(self, data: bytes) -> None:
+        pass
+
+    def begin_http_chunk_receiving(self) -> None:
+        pass
+
+    def end_http_chunk_receiving(self) -> None:
         pass
 
     def feed_eof(self) -> None:

@@ -222,3 +222,13 @@ async def test_session_and_request_skips_add_up(raw_server) -> None:
     assert head_header(head, b"content-type") is None
     assert head_header(head, b"user-agent") is None
     assert head_header(head, b"accept") == b"*/*"
+
+
+async def test_payload_errors_chain_the_parser_error(raw_server) -> None:
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    server = await raw_server(respond_with([head + b"3\r\nabc\r\n", b"zz\r\n"]))
+    async with aiohttp.ClientSession(timeout=BOUNDED) as session:
+        async with session.get(server.make_url("/")) as resp:
+            with pytest.raises(aiohttp.ClientPayloadError) as info:
+                await resp.read()
+    assert isinstance(info.value.__cause__, aiohttp.http_exceptions.TransferEncodingError)

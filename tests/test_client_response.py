@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
 
@@ -10,7 +11,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 import aiohttp_clone as aiohttp
-from tests.servers import respond_with
+from tests.servers import RawHandler, drain_until_eof, read_request, respond_with
 
 PATTERN = bytes(range(256))
 
@@ -228,3 +229,134 @@ async def test_read_until_eof_false_gives_empty_unframed_body(raw_server) -> Non
     async with aiohttp.ClientSession() as session:
         async with session.get(server.make_url("/"), read_until_eof=False) as resp:
             assert await resp.read() == b""
+
+
+# -- readchunk(): HTTP chunk ends, as aiohttp reports them ----------------------------------------
+
+CHUNKED_OK = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def chunk(data: bytes) -> bytes:
+    return b"%x\r\n" % len(data) + data + b"\r\n"
+
+
+def stepped(pieces: list[bytes], go: asyncio.Queue[None]) -> RawHandler:
+    """Handler: write the first piece, then each next one when the test puts to ``go``.
+
+    The test releases a piece only after reading everything before it, so each piece reaches
+    the client in a read of its own; no sleeps, no timing.
+    """
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head, _ = await read_request(reader)
+        if not head:
+            return
+        for index, piece in enumerate(pieces):
+            if index:
+                await go.get()
+            writer.write(piece)
+            await writer.drain()
+        await drain_until_eof(reader)
+
+    return handler
+
+
+async def test_readchunk_follows_chunks_split_over_reads(raw_server) -> None:
+    """A chunk's pieces come with False and the one completing it with True; a chunk ends with
+    its CRLF, so a CRLF arriving alone gives (b"", True), and so does the last chunk once every
+    end was read (what aiohttp, with its default llhttp parser, returns)."""
+    go: asyncio.Queue[None] = asyncio.Queue()
+    pieces = [
+        CHUNKED_OK + chunk(b"a") + b"3\r\ncc",  # "a" whole, "ccc" cut in its data
+        b"c\r",  # the rest of the data and half the CRLF
+        b"\n" + chunk(b"xyzw"),  # the LF, then a whole chunk
+        b"0\r\n\r\n",
+    ]
+    server = await raw_server(stepped(pieces, go))
+    async with asyncio.timeout(30), aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            content = resp.content
+            assert await content.readchunk() == (b"a", True)
+            assert await content.readchunk() == (b"cc", False)
+            go.put_nowait(None)
+            assert await content.readchunk() == (b"c", False)
+            go.put_nowait(None)
+            assert await content.readchunk() == (b"", True)
+            assert await content.readchunk() == (b"xyzw", True)
+            go.put_nowait(None)
+            assert await content.readchunk() == (b"", True)
+            assert await content.readchunk() == (b"", False)
+            assert await content.readchunk() == (b"", False)
+
+
+async def test_iter_chunks_gives_one_pair_per_buffered_chunk(raw_server) -> None:
+    body = CHUNKED_OK + chunk(b"a") + chunk(b"bb") + chunk(b"ccc") + b"0\r\n\r\n"
+    server = await raw_server(respond_with(body))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert [pair async for pair in resp.content.iter_chunks()] == [
+                (b"a", True),
+                (b"bb", True),
+                (b"ccc", True),
+            ]
+            assert await resp.content.readchunk() == (b"", False)
+
+
+async def test_readchunk_content_length_body_is_never_a_chunk_end(raw_server) -> None:
+    go: asyncio.Queue[None] = asyncio.Queue()
+    pieces = [b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nab", b"cd", b"ef"]
+    server = await raw_server(stepped(pieces, go))
+    async with asyncio.timeout(30), aiohttp.ClientSession() as session:
+        async with session.get(server.make_url("/")) as resp:
+            content = resp.content
+            assert await content.readchunk() == (b"ab", False)
+            go.put_nowait(None)
+            assert await content.readchunk() == (b"cd", False)
+            go.put_nowait(None)
+            assert await content.readchunk() == (b"ef", False)
+            assert await content.readchunk() == (b"", False)
+            assert await content.readchunk() == (b"", False)
+
+
+def gzip_segments(*parts: bytes) -> list[bytes]:
+    """One gzip stream cut after each part (a sync flush), then its end."""
+    compressor = zlib.compressobj(wbits=31)
+    segments = [compressor.compress(part) + compressor.flush(zlib.Z_SYNC_FLUSH) for part in parts]
+    return [*segments, compressor.flush()]
+
+
+async def test_readchunk_decoded_chunks(raw_server) -> None:
+    """The ends count decoded bytes; a chunk that decodes to nothing adds no end (aiohttp too)."""
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+    segments = gzip_segments(b"hello ", b"world", b"!")
+    stream = b"".join(segments)
+    bodies = [
+        b"".join(chunk(segment) for segment in segments),
+        chunk(stream[:5]) + chunk(stream[5:]),  # the first chunk holds only part of the header
+    ]
+    expected = [
+        [(b"hello ", True), (b"world", True), (b"!", True)],
+        [(b"hello world!", True)],
+    ]
+    async with aiohttp.ClientSession() as session:
+        for body, want in zip(bodies, expected, strict=True):
+            server = await raw_server(respond_with(head + body + b"0\r\n\r\n"))
+            async with session.get(server.make_url("/")) as resp:
+                assert [pair async for pair in resp.content.iter_chunks()] == want
+
+
+async def test_readchunk_decoded_chunk_larger_than_the_read_buffer(raw_server) -> None:
+    """Decoded output held back by flow control still comes before its chunk's end."""
+    size = 5 * 1024 * 1024
+    big, small, end = gzip_segments(b"\0" * size, b"xyz")
+    body = chunk(big) + chunk(small + end) + b"0\r\n\r\n"
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+    server = await raw_server(respond_with(head + body))
+    async with aiohttp.ClientSession(read_bufsize=2**16) as session:
+        async with session.get(server.make_url("/")) as resp:
+            pairs = [pair async for pair in resp.content.iter_chunks()]
+    flags = [end for _, end in pairs]
+    first_end = flags.index(True)
+    assert not any(flags[:first_end])
+    assert sum(len(data) for data, _ in pairs[: first_end + 1]) == size
+    assert pairs[first_end + 1 :] == [(b"xyz", True)]

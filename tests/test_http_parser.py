@@ -16,6 +16,7 @@ from aiohttp_clone.http_exceptions import (
     TransferEncodingError,
 )
 from aiohttp_clone.http_message import (
+    END_OF_CHUNK,
     END_OF_MESSAGE,
     HttpVersion,
     HttpVersion10,
@@ -153,7 +154,15 @@ def test_chunked(parser_cls: type) -> None:
     assert msg.chunked is True
     assert msg.content_length is None
     assert msg.should_close is False
-    assert events[1:] == [b"hello world", END_OF_MESSAGE]
+    # Every chunk ends with END_OF_CHUNK, the last chunk (with its trailers) included.
+    assert events[1:] == [
+        b"hello",
+        END_OF_CHUNK,
+        b" world",
+        END_OF_CHUNK,
+        END_OF_CHUNK,
+        END_OF_MESSAGE,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -172,21 +181,21 @@ def test_chunked(parser_cls: type) -> None:
 )
 def test_chunk_extensions_are_validated_and_dropped(parser_cls: type, size_line: bytes) -> None:
     events = parse(parser_cls, CHUNKED_HEAD + size_line + b"\r\nhello\r\n0;x=y\r\n\r\n")
-    assert events[1:] == [b"hello", END_OF_MESSAGE]
+    assert events[1:] == [b"hello", END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
 
 
 def test_hex_chunk_sizes(parser_cls: type) -> None:
     body = b"x" * 0x1A
     events = parse(parser_cls, CHUNKED_HEAD + b"1a\r\n" + body + b"\r\n00\r\n\r\n")
-    assert events[1:] == [body, END_OF_MESSAGE]
+    assert events[1:] == [body, END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
     events = parse(parser_cls, CHUNKED_HEAD + b"1A\r\n" + body + b"\r\n0\r\n\r\n")
-    assert events[1:] == [body, END_OF_MESSAGE]
+    assert events[1:] == [body, END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
 
 
 def test_trailers_are_dropped(parser_cls: type) -> None:
     data = CHUNKED_HEAD + b"3\r\nabc\r\n0\r\nX-Checksum: 1234\r\nX-More:  x\r\n  folded\r\n\r\n"
     events = parse(parser_cls, data)
-    assert events[1:] == [b"abc", END_OF_MESSAGE]
+    assert events[1:] == [b"abc", END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
     assert "X-Checksum" not in head(events).headers
 
 
@@ -194,12 +203,98 @@ def test_chunked_with_lowercase_and_list_spelling(parser_cls: type) -> None:
     data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: , CHUNKED ,\r\n\r\n0\r\n\r\n"
     events = parse(parser_cls, data)
     assert head(events).chunked is True
-    assert events[1:] == [END_OF_MESSAGE]
+    assert events[1:] == [END_OF_CHUNK, END_OF_MESSAGE]
 
 
 def test_chunked_transfer_encoding_over_two_lines(parser_cls: type) -> None:
     data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n"
-    assert parse(parser_cls, data)[1:] == [END_OF_MESSAGE]
+    assert parse(parser_cls, data)[1:] == [END_OF_CHUNK, END_OF_MESSAGE]
+
+
+# --- chunk ends (END_OF_CHUNK) ---------------------------------------------------------------
+
+
+def feed_pieces(parser: object, pieces: list[bytes]) -> list[list]:
+    """The events of each feed_data call, uncoalesced: where END_OF_CHUNK lands matters."""
+    return [parser.feed_data(piece) for piece in pieces]  # type: ignore[attr-defined]
+
+
+def test_chunk_end_comes_with_the_crlf_after_the_data(parser_cls: type) -> None:
+    """A chunk ends when its CRLF has arrived (llhttp's on_chunk_complete), not with its data."""
+    parser = parser_cls()
+    calls = feed_pieces(
+        parser, [CHUNKED_HEAD + b"3\r\nab", b"c", b"\r", b"\n2\r\nde\r\n", b"0\r\n", b"\r\n"]
+    )
+    assert calls[0][1:] == [b"ab"]
+    assert calls[1:] == [
+        [b"c"],
+        [],
+        [END_OF_CHUNK, b"de", END_OF_CHUNK],
+        [],
+        [END_OF_CHUNK, END_OF_MESSAGE],
+    ]
+
+
+def test_last_chunk_ends_after_its_trailers(parser_cls: type) -> None:
+    parser = parser_cls()
+    calls = feed_pieces(parser, [CHUNKED_HEAD + b"1\r\na\r\n0\r\nT: v\r\n", b"\r\n"])
+    assert calls[0][1:] == [b"a", END_OF_CHUNK]
+    assert calls[1] == [END_OF_CHUNK, END_OF_MESSAGE]
+
+
+def test_empty_chunked_body_still_ends_its_last_chunk(parser_cls: type) -> None:
+    assert parse(parser_cls, CHUNKED_HEAD + b"0\r\n\r\n")[1:] == [END_OF_CHUNK, END_OF_MESSAGE]
+
+
+def test_no_chunk_end_outside_chunked_framing(parser_cls: type) -> None:
+    data = OK + b"Content-Length: 2\r\n\r\nab" + OK + b"Transfer-Encoding: gzip\r\n\r\n1\r\na\r\n"
+    parser = parser_cls()
+    events = parser.feed_data(data) + parser.feed_eof()
+    assert END_OF_CHUNK not in events
+
+
+def test_bad_crlf_after_chunk_data_reports_no_chunk_end(parser_cls: type) -> None:
+    parser = parser_cls()
+    with pytest.raises(TransferEncodingError) as info:
+        parser.feed_data(CHUNKED_HEAD + b"1\r\na\r\n3\r\nabc\rX")
+    assert info.value.events[1:] == [b"a", END_OF_CHUNK, b"abc"]
+
+
+@pytest.mark.parametrize(
+    "size_line",
+    [
+        b"1",
+        b"f" * 15,  # the longest size line taken without the general line reader
+        b"0" * 14 + b"1",
+        b"0" * 15 + b"1",  # 16 digits: the general reader
+        b"00000000000000000",  # 17 zeros: an error either way
+        b"1;x",
+    ],
+)
+def test_chunk_size_line_same_outcome_whole_and_bytewise(
+    parser_cls: type, size_line: bytes
+) -> None:
+    data = CHUNKED_HEAD + size_line + b"\r\nz"
+    whole = parser_cls()
+    try:
+        expected = coalesce(whole.feed_data(data))
+    except TransferEncodingError as exc:
+        with pytest.raises(TransferEncodingError) as info:
+            feed_bytewise(parser_cls(), data)
+        assert info.value.message == exc.message
+        return
+    assert feed_bytewise(parser_cls(), data) == expected
+    assert expected[1:] == [b"z"]
+
+
+def test_chunk_size_line_limit_applies_to_plain_sizes(parser_cls: type) -> None:
+    """max_line_size counts the hex digits of a size line without extensions too."""
+    head_12 = b"HTTP/1.1 200\r\nTransfer-Encoding: chunked\r\n\r\n"  # a 12-byte status line
+    data = head_12 + b"00000000000a\r\n0123456789\r\n0\r\n\r\n"
+    assert parse(parser_cls, data, max_line_size=12)[1:3] == [b"0123456789", END_OF_CHUNK]
+    message = R.line_too_long(12, R.WHAT_CHUNK_SIZE)
+    data = head_12 + b"000000000000a\r\n"
+    raises(parser_cls, data, LineTooLong, message, max_line_size=12)
 
 
 # --- close-delimited -------------------------------------------------------------------------
@@ -316,16 +411,16 @@ def test_final_chunked_is_chunked_framing(parser_cls: type, te: bytes) -> None:
         assert msg.should_close is False
         assert msg.content_length is None
         assert msg.compression is None
-        assert events[1:3] == [b"\x1f\x8b\x08", END_OF_MESSAGE]
-        assert head(events, 3).content_length == 1
-        assert events[4:] == [b"x", END_OF_MESSAGE]
+        assert events[1:5] == [b"\x1f\x8b\x08", END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
+        assert head(events, 5).content_length == 1
+        assert events[6:] == [b"x", END_OF_MESSAGE]
 
 
 def test_final_chunked_over_two_lines(parser_cls: type) -> None:
     data = OK + b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
     events = parse(parser_cls, data)
     assert head(events).chunked is True
-    assert events[1:] == [END_OF_MESSAGE]
+    assert events[1:] == [END_OF_CHUNK, END_OF_MESSAGE]
 
 
 def test_content_encoding_still_reported_with_transfer_coding(parser_cls: type) -> None:
@@ -513,11 +608,11 @@ PIPELINED = (
 
 def test_pipelined_responses(parser_cls: type) -> None:
     events = parse(parser_cls, PIPELINED)
-    assert [head(events, i).code for i in (0, 3, 6)] == [200, 404, 200]
+    assert [head(events, i).code for i in (0, 3, 8)] == [200, 404, 200]
     assert events[1:3] == [b"abc", END_OF_MESSAGE]
-    assert events[4:6] == [b"no", END_OF_MESSAGE]
-    assert events[7:] == [b"z", END_OF_MESSAGE]
-    assert head(events, 6).reason == ""
+    assert events[4:8] == [b"no", END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
+    assert events[9:] == [b"z", END_OF_MESSAGE]
+    assert head(events, 8).reason == ""
 
 
 @pytest.mark.parametrize(
@@ -1075,7 +1170,7 @@ def test_header_count_limit(parser_cls: type) -> None:
 def test_trailer_limits(parser_cls: type) -> None:
     trailers = b"".join(b"T-%d: v\r\n" % i for i in range(3))
     data = CHUNKED_HEAD + b"0\r\n" + trailers
-    assert parse(parser_cls, data + b"\r\n", max_headers=3)[1:] == [END_OF_MESSAGE]
+    assert parse(parser_cls, data + b"\r\n", max_headers=3)[1:] == [END_OF_CHUNK, END_OF_MESSAGE]
     message = R.too_many_fields("trailer", 3)
     raises(parser_cls, data + b"U: 1\r\n\r\n", BadHttpMessage, message, max_headers=3)
     long_trailer = CHUNKED_HEAD + b"0\r\nT: " + b"x" * 98 + b"\r\n\r\n"
@@ -1086,7 +1181,7 @@ def test_trailer_limits(parser_cls: type) -> None:
 def test_chunk_size_line_limit(parser_cls: type) -> None:
     line = b"1;" + b"a" * 98
     events = parse(parser_cls, CHUNKED_HEAD + line + b"\r\nx\r\n0\r\n\r\n", max_line_size=100)
-    assert events[1:] == [b"x", END_OF_MESSAGE]
+    assert events[1:] == [b"x", END_OF_CHUNK, END_OF_CHUNK, END_OF_MESSAGE]
     message = R.line_too_long(100, R.WHAT_CHUNK_SIZE)
     raises(parser_cls, CHUNKED_HEAD + line + b"a\r\n", LineTooLong, message, max_line_size=100)
 

@@ -1,9 +1,10 @@
 """Differential test and fuzz smoke test of the two parser twins (docs/PARSER.md).
 
 Both twins get the same generated responses (valid ones, and mutated ones), whole and split at
-random points, and must produce identical events (body bytes joined per message, since how a
-body is cut depends on the split) or the same error class with the same message. Splitting must
-not change the outcome either.
+random points, and must produce identical events or the same error class with the same message.
+Adjacent body pieces are joined, since how a body is cut depends on the split; every other event
+(heads, END_OF_CHUNK, END_OF_MESSAGE) is compared in place, so the twins must also agree on where
+each chunk ends. Splitting must not change the outcome either.
 """
 
 import itertools
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from aiohttp_clone import _http_rules as R
 from aiohttp_clone._http_parser_py import HttpResponseParser as PyParser
 from aiohttp_clone.http_exceptions import HttpProcessingError
-from aiohttp_clone.http_message import RawResponseMessage
+from aiohttp_clone.http_message import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 
 
 def _load_c_parser() -> type | None:
@@ -232,6 +233,7 @@ def run(parser_cls: type, config: dict, data: bytes, splits: list[int]) -> tuple
 
 
 def _coalesce(events: list) -> list:
+    """Adjacent body pieces joined (so per chunk in a chunked body); other events kept in place."""
     out: list = []
     for event in events:
         assert not isinstance(event, bytes) or event, "empty body event"
@@ -303,6 +305,31 @@ def test_arbitrary_bytes(config: dict, data: bytes, splits: list[int]) -> None:
     check_twins(config, data, [s % (len(data) + 1) for s in splits])
 
 
+CHUNK_PIECES = st.lists(st.binary(min_size=1, max_size=20), max_size=6)
+
+
+@needs_c
+@SETTINGS
+@given(pieces=CHUNK_PIECES, sizes=st.data(), splits=SPLITS)
+def test_chunk_ends_follow_each_chunk(
+    pieces: list[bytes], sizes: st.DataObject, splits: list[int]
+) -> None:
+    """Both twins: each chunk's data, then END_OF_CHUNK; one more for the last chunk."""
+    body = b""
+    for piece in pieces:
+        size = sizes.draw(st.sampled_from(["%x", "%X", "%04x"])).encode() % len(piece)
+        body += size + sizes.draw(chunk_extensions()) + b"\r\n" + piece + b"\r\n"
+    body += b"0" + sizes.draw(chunk_extensions()) + b"\r\n" + sizes.draw(field_lines(2)) + b"\r\n"
+    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+    expected = [event for piece in pieces for event in (piece, END_OF_CHUNK)]
+    expected += [END_OF_CHUNK, END_OF_MESSAGE]
+    config = {"method": "GET", "read_until_eof": True}
+    for parser_cls in (PyParser, CParser):
+        outcome = run(parser_cls, config, data, [s % (len(data) + 1) for s in splits])
+        assert outcome[0] == "ok", outcome
+        assert outcome[1][1:] == expected
+
+
 # --- every split point of tricky inputs ------------------------------------------------------
 
 TRICKY_20 = [
@@ -333,6 +360,10 @@ TRICKY_30 = [
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     b"3;a=\"x\\\"\"\r\nabc\r\n0\r\nT: 1\r\n  2\r\n\r\nHTTP/1.1 101 S\r\n\r\ntail",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\r\n",
+    # size lines of 15 digits (taken whole by the C twin's fast path) and 16 (the line reader)
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000000000000001\r\na\r\n"
+    b"0000000000000001\r\nb\r\n00\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n\r\n",
     # 30 bytes fit the limit, 31 do not:
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a=" + b"b" * 26 + b"\r\n",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a=" + b"b" * 27 + b"\r\n",

@@ -147,10 +147,14 @@ async def test_readline_max_line_length() -> None:
         await reader.readline(max_line_length=8)
 
 
-async def test_readchunk_never_reports_chunk_boundaries() -> None:
-    reader = make_reader(b"ab", b"cd")
-    assert await reader.readchunk() == (b"ab", False)
+async def test_readchunk_without_chunk_ends_is_always_false() -> None:
+    """A Content-Length or close-delimited body: each piece as fed, never True."""
+    first = b"ab"
+    reader = make_reader(first, b"cd")
+    chunk = await reader.readchunk()
+    assert chunk == (b"ab", False) and chunk[0] is first
     assert await reader.readchunk() == (b"cd", False)
+    assert await reader.readchunk() == (b"", False)
     assert await reader.readchunk() == (b"", False)
 
 
@@ -165,6 +169,13 @@ async def test_iterators() -> None:
         (b"ab", False),
         (b"c", False),
     ]
+    # (b"", True) is yielded; only (b"", False) stops the iteration.
+    reader = chunked_reader(b"ab", END, eof=False)
+    assert await reader.readchunk() == (b"ab", True)
+    reader.end_http_chunk_receiving()  # the same end again, once reported: (b"", True)
+    reader.feed_data(b"c")
+    reader.feed_eof()
+    assert [c async for c in reader.iter_chunks()] == [(b"", True), (b"c", False)]
     assert [line async for line in make_reader(b"a\nb", b"\nc")] == [b"a\n", b"b\n", b"c"]
 
 
@@ -183,6 +194,166 @@ async def test_read_nowait_while_a_read_waits_is_an_error() -> None:
         reader.read_nowait()
     reader.feed_eof()
     assert await task == b""
+
+
+# -- HTTP chunk ends (readchunk) --------------------------------------------------------------
+
+END = None  # in chunked_reader(): end_http_chunk_receiving() at this point
+
+
+def chunked_reader(*steps: bytes | None, limit: int = 2**16, eof: bool = True) -> StreamReader:
+    """A reader fed as the connection feeds a chunked body: data, and END for each chunk end."""
+    reader = StreamReader(FlowRecorder(), limit)
+    reader.begin_http_chunk_receiving()
+    for step in steps:
+        if step is END:
+            reader.end_http_chunk_receiving()
+        else:
+            reader.feed_data(step)
+    if eof:
+        reader.feed_eof()
+    return reader
+
+
+async def read_chunks(reader: StreamReader, count: int) -> list[tuple[bytes, bool]]:
+    return [await reader.readchunk() for _ in range(count)]
+
+
+async def test_readchunk_reports_each_chunk_end() -> None:
+    reader = chunked_reader(b"a", END, b"bb", END, b"ccc", END, END)
+    assert await read_chunks(reader, 5) == [
+        (b"a", True),
+        (b"bb", True),
+        (b"ccc", True),
+        (b"", False),
+        (b"", False),
+    ]
+
+
+async def test_readchunk_joins_the_buffered_pieces_of_one_chunk() -> None:
+    whole = b"whole"
+    reader = chunked_reader(b"c", b"c", b"c", END, whole, END, b"dd", b"ee")
+    assert await read_chunks(reader, 5) == [
+        (b"ccc", True),
+        (b"whole", True),
+        (b"dd", False),  # no end yet: piece by piece
+        (b"ee", False),
+        (b"", False),
+    ]
+    reader = chunked_reader(whole, END)
+    assert (await reader.readchunk())[0] is whole  # a chunk in one piece: not copied
+
+
+async def test_readchunk_piece_by_piece_then_the_end() -> None:
+    """A chunk arriving over several reads: False for the pieces, True for the one ending it."""
+    reader = chunked_reader(eof=False)
+    task = asyncio.create_task(reader.readchunk())
+    await settle()
+    reader.feed_data(b"cc")
+    assert await task == (b"cc", False)
+    reader.feed_data(b"c")
+    reader.end_http_chunk_receiving()
+    assert await reader.readchunk() == (b"c", True)
+
+
+async def test_a_chunk_end_alone_wakes_a_waiting_readchunk() -> None:
+    """The chunk's CRLF arrives after its data was read: (b"", True)."""
+    reader = chunked_reader(b"ccc", eof=False)
+    assert await reader.readchunk() == (b"ccc", False)
+    task = asyncio.create_task(reader.readchunk())
+    await settle()
+    reader.end_http_chunk_receiving()
+    assert await asyncio.wait_for(task, 5) == (b"", True)
+    task = asyncio.create_task(reader.readchunk())
+    await settle()
+    reader.end_http_chunk_receiving()  # the last chunk: a repeat of an end already reported
+    assert await asyncio.wait_for(task, 5) == (b"", True)
+    reader.feed_eof()
+    assert await reader.readchunk() == (b"", False)
+
+
+async def test_chunk_ends_are_not_recorded_twice_or_at_the_start() -> None:
+    reader = chunked_reader(END, b"ab", END, END, b"cd", END)
+    assert await read_chunks(reader, 3) == [(b"ab", True), (b"cd", True), (b"", False)]
+    # A chunk that decoded to nothing (gzip) leaves the previous end as it was.
+    reader = chunked_reader(b"ab", END, END, eof=False)
+    assert await reader.readchunk() == (b"ab", True)
+    reader.end_http_chunk_receiving()  # nothing queued any more: recorded again
+    reader.feed_eof()
+    assert await read_chunks(reader, 2) == [(b"", True), (b"", False)]
+
+
+async def test_readchunk_after_other_reads() -> None:
+    """Ends already read past are dropped; one reached exactly reads as (b"", True)."""
+    reader = chunked_reader(b"a", END, b"bb", END, b"ccc", END)
+    assert await reader.readexactly(2) == b"ab"
+    assert await read_chunks(reader, 2) == [(b"b", True), (b"ccc", True)]
+    reader = chunked_reader(b"a", END, b"bb", END, b"ccc", END)
+    assert await reader.readany() == b"a"
+    assert await reader.read(2) == b"bb"
+    assert await read_chunks(reader, 3) == [(b"", True), (b"ccc", True), (b"", False)]
+
+
+async def test_read_and_readany_still_hand_over_the_fed_objects() -> None:
+    first, second = b"first", b"second"
+    reader = chunked_reader(first, END, second, END)
+    assert await reader.readany() is first
+    assert await reader.read() is second
+
+
+async def test_chunk_ends_read_past_are_dropped_as_new_ones_come() -> None:
+    """A chunked body read with readany() keeps no backlog of chunk ends."""
+    reader = chunked_reader(eof=False)
+    for _ in range(1000):
+        reader.feed_data(b"x")
+        reader.end_http_chunk_receiving()
+        assert await reader.readany() == b"x"
+    assert len(reader._chunk_ends or ()) <= 2  # the last end, and the one read up to
+    reader.feed_eof()
+    assert await read_chunks(reader, 2) == [(b"", True), (b"", False)]
+
+
+async def test_chunk_ends_do_not_change_flow_control() -> None:
+    proto = FlowRecorder()
+    reader = StreamReader(proto, 8)
+    reader.begin_http_chunk_receiving()
+    for _ in range(6):  # many ends, few bytes: no pause (aiohttp pauses past 4 queued ends)
+        reader.feed_data(b"x")
+        reader.end_http_chunk_receiving()
+    assert proto.calls == []
+    reader.feed_data(b"yzw")
+    reader.end_http_chunk_receiving()
+    assert proto.calls == ["pause"]  # 9 bytes > 8
+    assert await reader.readchunk() == (b"x", True)
+    assert proto.calls == ["pause", "resume"]  # back to 8
+
+
+async def test_chunk_ends_before_the_exception() -> None:
+    reader = chunked_reader(b"ab", END, b"c", eof=False)
+    reader.set_exception(ClientPayloadError("cut"))
+    assert await read_chunks(reader, 2) == [(b"ab", True), (b"c", False)]
+    with pytest.raises(ClientPayloadError):
+        await reader.readchunk()
+
+
+async def test_chunk_ends_count_unread_data() -> None:
+    reader = chunked_reader(b"abc", END, b"d", END)
+    assert await reader.read(2) == b"ab"
+    with pytest.warns(DeprecationWarning):
+        reader.unread_data(b"b")
+    assert await read_chunks(reader, 2) == [(b"bc", True), (b"d", True)]
+
+
+async def test_chunk_receiving_misuse() -> None:
+    reader = make_reader(eof=False)
+    with pytest.raises(RuntimeError):
+        reader.end_http_chunk_receiving()
+    reader.feed_data(b"x")
+    with pytest.raises(RuntimeError):
+        reader.begin_http_chunk_receiving()
+    reader = chunked_reader(b"ab", END, eof=False)
+    reader.begin_http_chunk_receiving()  # a second call changes nothing
+    assert await reader.readchunk() == (b"ab", True)
 
 
 # -- waking ----------------------------------------------------------------------------------
@@ -418,6 +589,9 @@ async def test_empty_payload() -> None:
     assert await EMPTY_PAYLOAD.read() == b""
     assert await EMPTY_PAYLOAD.readany() == b""
     assert await EMPTY_PAYLOAD.readline() == b""
+    assert await EMPTY_PAYLOAD.readchunk() == (b"", False)
+    EMPTY_PAYLOAD.begin_http_chunk_receiving()
+    EMPTY_PAYLOAD.end_http_chunk_receiving()
     assert await EMPTY_PAYLOAD.readchunk() == (b"", False)
     assert EMPTY_PAYLOAD.read_nowait() == b""
     assert [c async for c in EMPTY_PAYLOAD.iter_any()] == []
