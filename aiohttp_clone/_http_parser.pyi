@@ -4,7 +4,8 @@ from typing_extensions import disjoint_base
 
 @disjoint_base  # a cdef class: it cannot share a subclass with another such base
 class HttpResponseParser:
-    """Parses a stream of HTTP/1.1 responses into heads, body bytes and END_OF_MESSAGE."""
+    """Parses a stream of HTTP/1.1 responses into events: heads, body bytes, END_OF_CHUNK
+    (after each chunk of a chunked body) and END_OF_MESSAGE."""
 
     def __init__(
         self,
