@@ -11,7 +11,7 @@ import dataclasses
 import json
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -377,8 +377,6 @@ class ClientSession:
         if self._default_headers:
             _overlay_headers(result, self._default_headers)
         if headers:
-            if not isinstance(headers, Mapping):
-                headers = CIMultiDict(headers)
             _overlay_headers(result, headers)
         return result
 

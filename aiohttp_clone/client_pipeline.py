@@ -233,10 +233,7 @@ class RequestPipeline:
         """The session's headers with the request's laid over them (no automatic ones)."""
         merged = CIMultiDict(self.session._default_headers)
         if self.headers:
-            headers = self.headers
-            if not isinstance(headers, Mapping):
-                headers = CIMultiDict(headers)
-            _overlay_headers(merged, headers)
+            _overlay_headers(merged, self.headers)
         return merged
 
     def _build_request(
@@ -252,8 +249,9 @@ class RequestPipeline:
         if skipped:
             given = _names(self.headers)
             for skip in skipped:
+                folded = skip.lower()
                 # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
-                if skip.lower() not in given and skip.lower() != "host":
+                if folded not in given and folded != "host":
                     headers.popall(skip, None)
         if auth is not None and hdrs.AUTHORIZATION in headers:
             raise ValueError(
@@ -390,11 +388,16 @@ class RequestPipeline:
             ) from exc
 
 
-def _overlay_headers(result: CIMultiDict[str], headers: Mapping[str, str]) -> None:
-    """Lay ``headers`` over ``result``: the first value of a name replaces what ``result`` had
-    for it, further values of the same name are added."""
+def _pairs(headers: Any) -> Iterable[tuple[str, str]]:
+    """(name, value) pairs of headers given as a mapping or as pairs, as aiohttp accepts both."""
+    return headers.items() if isinstance(headers, Mapping) else headers
+
+
+def _overlay_headers(result: CIMultiDict[str], headers: Any) -> None:
+    """Lay ``headers`` (a mapping or pairs) over ``result``: the first value of a name replaces
+    what ``result`` had for it, further values of the same name are added."""
     replaced: set[str] = set()
-    for name, value in headers.items():
+    for name, value in _pairs(headers):
         folded = name.lower()
         if folded in replaced:
             result.add(name, value)
@@ -411,11 +414,8 @@ def _both(first: Iterable[str] | None, second: Iterable[str]) -> Iterable[str] |
 
 
 def _names(headers: Any) -> frozenset[str]:
-    """The lower-cased names of headers given as a mapping or as (name, value) pairs."""
-    if not headers:
-        return frozenset()
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    return frozenset(name.lower() for name, _ in pairs)
+    """The lower-cased names of headers given as a mapping or as pairs."""
+    return frozenset(name.lower() for name, _ in _pairs(headers)) if headers else frozenset()
 
 
 def _bind_middleware(middleware: ClientMiddlewareType, handler: ClientHandlerType) -> Any:

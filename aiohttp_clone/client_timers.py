@@ -73,8 +73,10 @@ class Deadlines:
             del entries[entry]
         for entry in due:
             entry._on_deadline()
-        if entries and self._handle is None:
-            self._schedule(min(entries.values()))
+        if entries:
+            earliest = min(entries.values())
+            if earliest < self.next_check:  # a callback may have armed a later one meanwhile
+                self._schedule(earliest)
 
     def close(self) -> None:
         if self._handle is not None:

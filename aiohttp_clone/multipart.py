@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import hdrs
+from .compression import Compressor, compressor_for
 from .helpers import parse_mimetype
 from .payload import BytesPayload, JsonPayload, Payload, _Writer, get_payload
 
@@ -198,8 +199,9 @@ class _CompressingWriter:
 
     def __init__(self, writer: _Writer, coding: str) -> None:
         self._writer = writer
-        wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else -zlib.MAX_WBITS
-        self._compressor = zlib.compressobj(wbits=wbits)
+        self._compressor: Compressor = (
+            compressor_for(coding) if coding == "gzip" else zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        )
 
     async def write(self, chunk: bytes | bytearray | memoryview) -> None:
         out = self._compressor.compress(chunk)

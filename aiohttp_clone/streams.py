@@ -238,9 +238,8 @@ class StreamReader:
         elif not total:
             return
         ends.append(total)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self._waiter is not None:
+            _wake(self._waiter)
 
     def feed_eof(self) -> None:
         """Mark the body complete; runs the ``on_eof`` callbacks."""
