@@ -155,8 +155,10 @@ class ClientSession:
         for trace_config in self._trace_configs:
             trace_config.freeze()
         self._deadlines = Deadlines(self._loop)
-        # Validated request header blocks (http_writer): owned here so they go with the session.
+        # Validated request header blocks and whole heads (http_writer): owned here so they go
+        # with the session.
         self._head_blocks: dict[Any, str] = {}
+        self._heads: dict[Any, bytes] = {}
 
     @staticmethod
     def _resolve_timeout(
@@ -290,6 +292,7 @@ class ClientSession:
         """Close the connector if this session owns it."""
         self._deadlines.close()
         self._head_blocks.clear()
+        self._heads.clear()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
             await connector.close()
@@ -456,7 +459,7 @@ class ClientSession:
         )
         deadlines = self._deadlines if options.timeout.total else None
         if deadlines is not None:
-            options.task = asyncio.current_task()
+            options.task = asyncio.current_task(self._loop)
             deadlines.arm(options, options.timeout)
         try:
             response = await options.run(url, data, auth, allow_redirects, max_redirects)
@@ -466,7 +469,7 @@ class ClientSession:
             if deadlines is not None:
                 deadlines.entries.pop(options, None)
                 if options.timed_out and isinstance(exc, asyncio.CancelledError):
-                    task = asyncio.current_task()
+                    task = asyncio.current_task(self._loop)
                     if task is not None:
                         task.uncancel()
                     raise TimeoutError() from None

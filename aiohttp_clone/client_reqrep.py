@@ -356,6 +356,7 @@ class ClientRequest:
             self.version,
             self.headers,
             None if session is None else session._head_blocks,
+            None if session is None else session._heads,
         )
         raw = self._body_bytes
         if (
@@ -385,7 +386,9 @@ class ClientRequest:
         return self._response()
 
     def _response(self) -> ClientResponse:
-        return self.response_class(
+        # As in RequestPipeline._build_request: no keyword dict for a class call.
+        response = self.response_class.__new__(self.response_class)
+        response.__init__(  # type: ignore[misc]
             self.method,
             self.original_url,
             writer=self._writer_task,
@@ -396,6 +399,7 @@ class ClientRequest:
             loop=self.loop,
             session=self._session,
         )
+        return response
 
     async def _trace_chunk(self, chunk: bytes | bytearray | memoryview) -> None:
         sent = chunk if isinstance(chunk, bytes) else bytes(chunk)

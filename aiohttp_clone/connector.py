@@ -233,18 +233,12 @@ class BaseConnector:
 
     def _reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """The fast path of ``connect``: an idle connection, when one is free right now."""
-        if self._waiters or self._closed or key not in self._idle:
-            return None
-        if self._limit and len(self._acquired) >= self._limit:
-            return None
-        if self._limit_per_host and self._acquired_per_host.get(key, 0) >= self._limit_per_host:
+        if self._waiters or self._closed or not self._has_room(key):
             return None
         protocol = self._take_idle(key)
         if protocol is None:
             return None
-        self._acquired.add(protocol)
-        self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
-        return Connection(self, key, protocol, self._loop)
+        return self._acquire(key, protocol)
 
     def _has_room(self, key: ConnectionKey) -> bool:
         if self._limit and len(self._acquired) >= self._limit:
@@ -282,17 +276,24 @@ class BaseConnector:
                 future.set_result(None)
                 return
 
+    # Per-host counts are kept only under a per-host limit, the one thing that reads them: a
+    # connection key is a tuple of eight, hashed again at every dict operation.
     def _reserve(self, key: ConnectionKey, protocol: ResponseHandler) -> None:
         self._acquired.add(protocol)
-        self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
+        if self._limit_per_host:
+            self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
+
+    def _uncount(self, key: ConnectionKey) -> None:
+        if self._limit_per_host:
+            count = self._acquired_per_host.get(key, 0) - 1
+            if count > 0:
+                self._acquired_per_host[key] = count
+            else:
+                self._acquired_per_host.pop(key, None)
 
     def _unreserve(self, key: ConnectionKey, protocol: ResponseHandler, wake: bool = True) -> None:
         self._acquired.discard(protocol)
-        count = self._acquired_per_host.get(key, 0) - 1
-        if count > 0:
-            self._acquired_per_host[key] = count
-        else:
-            self._acquired_per_host.pop(key, None)
+        self._uncount(key)
         if wake and self._waiters:
             self._wake_waiters()
 
@@ -332,12 +333,7 @@ class BaseConnector:
             protocol.close()
             return
         acquired.discard(protocol)
-        per_host = self._acquired_per_host
-        count = per_host.get(key, 0) - 1
-        if count > 0:
-            per_host[key] = count
-        else:
-            per_host.pop(key, None)
+        self._uncount(key)
         transport = protocol.transport
         if (
             should_close

@@ -39,7 +39,7 @@ _VERSIONS = {HttpVersion11: "HTTP/1.1", HttpVersion10: "HTTP/1.0"}
 _KNOWN_METHODS = frozenset(
     ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 )
-_BLOCK_CACHE_SIZE = 256  # distinct header sets remembered per session; cleared when full
+_BLOCK_CACHE_SIZE = 256  # header sets (and heads) remembered per session; cleared when full
 _Chunk = bytes | bytearray | memoryview
 
 
@@ -128,14 +128,38 @@ def serialize_request_head(
     version: HttpVersion,
     headers: _HeaderSource,
     block_cache: dict[Any, str] | None = None,
+    head_cache: dict[Any, bytes] | None = None,
 ) -> bytes:
     """``METHOD target HTTP/x.y``, the header lines and the blank line, as bytes.
 
     Raises ``ValueError`` naming the field before anything is produced if the method or a header
     name is not a token, the target holds whitespace or a control character, or a name or a
     value holds a control character other than HTAB. ``block_cache`` (a dict the caller owns)
-    remembers validated header blocks, so a repeated set of fields is checked once.
+    remembers validated header blocks, so a repeated set of fields is checked once;
+    ``head_cache`` remembers whole heads, so the same request sent again costs one lookup.
     """
+    if head_cache is None:
+        return _serialize_head(method, target, version, headers, block_cache)
+    try:
+        key = (method, target, version, tuple(headers.items()))
+        return head_cache[key]
+    except KeyError:
+        head = _serialize_head(method, target, version, headers, block_cache)
+        if len(head_cache) >= _BLOCK_CACHE_SIZE:
+            head_cache.clear()
+        head_cache[key] = head
+        return head
+    except TypeError:  # an unhashable value: built and validated every time
+        return _serialize_head(method, target, version, headers, block_cache)
+
+
+def _serialize_head(
+    method: str,
+    target: str,
+    version: HttpVersion,
+    headers: _HeaderSource,
+    block_cache: dict[Any, str] | None,
+) -> bytes:
     if method not in _KNOWN_METHODS and not _TOKEN_RE.fullmatch(method):
         raise ValueError(f"Invalid HTTP method {method!r}: must be a token")
     bad = _BAD_TARGET_RE.search(target)

@@ -122,6 +122,33 @@ def test_unhashable_values_are_validated_without_the_cache() -> None:
     assert cache == {}
 
 
+def test_head_cache_serves_a_repeated_request_and_refuses_what_it_never_validated() -> None:
+    blocks: dict[object, str] = {}
+    heads: dict[object, bytes] = {}
+    fields = {"Host": "h", "Accept": "*/*"}
+    first = serialize_request_head("GET", "/a", HttpVersion11, fields, blocks, heads)
+    assert first == b"GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n"
+    assert serialize_request_head("GET", "/a", HttpVersion11, dict(fields), blocks, heads) is first
+    # Another target, method or version is another head, built from the cached block.
+    assert serialize_request_head("HEAD", "/b", HttpVersion10, fields, blocks, heads) == (
+        b"HEAD /b HTTP/1.0\r\nHost: h\r\nAccept: */*\r\n\r\n"
+    )
+    assert len(heads) == 2 and len(blocks) == 1
+    with pytest.raises(ValueError, match="request line"):
+        serialize_request_head("GET", "/a\r\nX: y", HttpVersion11, fields, blocks, heads)
+    with pytest.raises(ValueError, match="header value 'Accept'"):
+        serialize_request_head("GET", "/a", HttpVersion11, {"Accept": "*\n"}, blocks, heads)
+    assert len(heads) == 2
+
+
+def test_head_cache_stays_bounded() -> None:
+    heads: dict[object, bytes] = {}
+    for n in range(1000):
+        serialize_request_head("GET", f"/{n}", HttpVersion11, {"Host": "h"}, {}, heads)
+        assert len(heads) <= 256
+    assert ("GET", "/999", HttpVersion11, (("Host", "h"),)) in heads
+
+
 @pytest.mark.parametrize("target", ["/a\r\nX: y", "/a\nb", "/a\0"])
 def test_target_must_not_break_the_line(target: str) -> None:
     with pytest.raises(ValueError, match="request line"):
