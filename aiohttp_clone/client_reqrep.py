@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import functools
 import json
 import warnings
 from collections.abc import Callable, Iterable
@@ -487,6 +488,22 @@ def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
     return "utf-8"
 
 
+@functools.lru_cache(maxsize=64)
+def _content_type_and_charset(raw: str | None) -> tuple[str, str | None]:
+    """(type/subtype[+suffix], charset) of a Content-Type value; cached, as a client sees the
+    same few values over and over."""
+    if raw is None:
+        return "application/octet-stream", None
+    mime = parse_mimetype(raw)
+    charset = mime.parameters.get("charset")
+    if not (mime.type and mime.subtype):  # not type/subtype: say nothing was declared
+        return "application/octet-stream", charset
+    full = f"{mime.type}/{mime.subtype}"
+    if mime.suffix:
+        full += f"+{mime.suffix}"
+    return full, charset
+
+
 class ClientResponse:
     """The server's answer: status, headers, and the body as a stream."""
 
@@ -648,17 +665,9 @@ class ClientResponse:
         return self._connection is None and (self.content is None or self.content.is_eof())
 
     @reify
-    def _content_type_parts(self) -> tuple[str, dict[str, str]]:
+    def _content_type_parts(self) -> tuple[str, str | None]:
         raw = self._headers.get(hdrs.CONTENT_TYPE) if self._headers is not None else None
-        if raw is None:
-            return "application/octet-stream", {}
-        mime = parse_mimetype(raw)
-        if not (mime.type and mime.subtype):  # not type/subtype: say nothing was declared
-            return "application/octet-stream", dict(mime.parameters)
-        full = f"{mime.type}/{mime.subtype}"
-        if mime.suffix:
-            full += f"+{mime.suffix}"
-        return full, dict(mime.parameters)
+        return _content_type_and_charset(raw)
 
     @property
     def content_type(self) -> str:
@@ -666,7 +675,7 @@ class ClientResponse:
 
     @property
     def charset(self) -> str | None:
-        return self._content_type_parts[1].get("charset")
+        return self._content_type_parts[1]
 
     @property
     def content_length(self) -> int | None:
