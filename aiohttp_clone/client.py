@@ -448,7 +448,7 @@ class ClientSession:
             CIMultiDict(proxy_headers) if proxy_headers else None,
             ssl,
             server_hostname,
-            self._request_timeout(timeout),
+            self._timeout if timeout is sentinel else self._request_timeout(timeout),
             read_bufsize or self._read_bufsize,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             max_line_size or self._max_line_size,
@@ -477,7 +477,7 @@ class ClientSession:
                 await trace.send_request_exception(method, url, options.trace_headers, exc)
             raise
         if deadlines is not None:
-            if response.connection is not None:
+            if response._connection is not None:
                 # The body is still to come: the deadline now aborts its read.
                 options.response = response
                 response._deadline = (deadlines.entries, options)

@@ -145,7 +145,7 @@ class RequestPipeline:
                 response = await self._send_through_middlewares(request)
             else:
                 response = await self._send_once(request)
-            cookie_headers = response.headers.getall(hdrs.SET_COOKIE, ())
+            cookie_headers = response._headers.getall(hdrs.SET_COOKIE, ())
             if cookie_headers:
                 self.session._cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
             if not (allow_redirects and response.status in _REDIRECT_STATUSES):
@@ -259,7 +259,15 @@ class RequestPipeline:
                 "encoded in URL"
             )
         if hdrs.CONNECTION not in headers:
-            self._add_connection(headers, session)
+            # Say what the connection will be: closed after the answer when the connector does
+            # not keep connections, kept alive on HTTP/1.0 (whose default is to close), as
+            # aiohttp does.
+            version = session._version
+            if session._connector is not None and session._connector._force_close:
+                if version >= (1, 1):
+                    headers[hdrs.CONNECTION] = "close"
+            elif version == (1, 0):
+                headers[hdrs.CONNECTION] = "keep-alive"
         self._add_cookies(headers, url)
         proxy, proxy_auth = self.proxy, self.proxy_auth
         if proxy is None and session._default_proxy is not None:
@@ -298,18 +306,6 @@ class RequestPipeline:
         )
         return request
 
-    @staticmethod
-    def _add_connection(headers: CIMultiDict[str], session: ClientSession) -> None:
-        """Say what the connection will be: closed after the answer when the connector does
-        not keep connections, kept alive on HTTP/1.0 (whose default is to close), as aiohttp."""
-        connector = session._connector
-        version = session._version
-        if connector is not None and connector._force_close:
-            if version >= (1, 1):
-                headers[hdrs.CONNECTION] = "close"
-        elif version == (1, 0):
-            headers[hdrs.CONNECTION] = "keep-alive"
-
     def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
         jar = self.session._cookie_jar
         if not len(jar) and not self.cookies:
@@ -343,7 +339,7 @@ class RequestPipeline:
             connection = None if traces else connector._reuse_idle(request.connection_key)
             if connection is None:
                 connection = await self._connect(connector, request)
-            protocol = connection.protocol
+            protocol = connection._protocol
             assert protocol is not None
             reused = protocol.responses_read > 0
             protocol.start_response(
@@ -359,7 +355,9 @@ class RequestPipeline:
             )
             try:
                 response = await request.send(connection) if traces else request._write(connection)
-                message, payload = await protocol.head_future()
+                head_waiter = protocol._head_waiter  # set by start_response above
+                assert head_waiter is not None
+                message, payload = await head_waiter
                 response._attach(connection, message, payload)
                 return response
             except (ServerDisconnectedError, ClientOSError):

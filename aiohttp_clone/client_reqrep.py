@@ -215,7 +215,7 @@ class ClientRequest:
             ConnectionKey,
             (
                 url.raw_host or "",
-                _default_port(url),
+                url.port or _default_port(url),  # yarl knows the http(s) and ws(s) defaults
                 is_ssl,
                 self.ssl,
                 self.proxy,
@@ -735,15 +735,15 @@ class ClientResponse:
                 raise
         elif self._released and self._connection is None and not self._body:
             raise ClientConnectionError("Connection closed")
-        self._release_connection()
+        if self._connection is not None or self._deadline is not None:
+            self._release_connection()
         return self._body
 
     def get_encoding(self) -> str:
-        charset = self.charset
+        mimetype, charset = self._content_type_parts
         if charset:
             with contextlib.suppress(LookupError, ValueError):
                 return codecs.lookup(charset).name
-        mimetype = self.content_type
         if mimetype == _JSON_CONTENT_TYPE or mimetype.endswith("+json"):
             return "utf-8"
         if self._body is None:
@@ -781,7 +781,7 @@ class ClientResponse:
         return loads(stripped.decode(encoding or self.get_encoding()))
 
     def _is_expected_content_type(self, expected: str) -> bool:
-        actual = self.content_type
+        actual = self._content_type_parts[0]
         if expected == _JSON_CONTENT_TYPE:
             return actual == _JSON_CONTENT_TYPE or actual.endswith("+json")
         return expected in actual
@@ -802,7 +802,8 @@ class ClientResponse:
     def release(self) -> Any:
         """Give the connection back (closed if the body was not read to the end)."""
         self._released = True
-        self._release_connection()
+        if self._connection is not None or self._deadline is not None:
+            self._release_connection()
         return _NOOP_AWAITABLE
 
     def close(self) -> None:

@@ -233,12 +233,19 @@ class BaseConnector:
 
     def _reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """The fast path of ``connect``: an idle connection, when one is free right now."""
-        if self._waiters or self._closed or not self._has_room(key):
+        if self._waiters or self._closed:
+            return None
+        if self._limit_per_host:  # the general path, which keeps the per-host count
+            if not self._has_room(key) or (protocol := self._take_idle(key)) is None:
+                return None
+            return self._acquire(key, protocol)
+        if self._limit and len(self._acquired) >= self._limit:
             return None
         protocol = self._take_idle(key)
         if protocol is None:
             return None
-        return self._acquire(key, protocol)
+        self._acquired.add(protocol)
+        return Connection(self, key, protocol, self._loop)
 
     def _has_room(self, key: ConnectionKey) -> bool:
         if self._limit and len(self._acquired) >= self._limit:
@@ -284,16 +291,16 @@ class BaseConnector:
             self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
 
     def _uncount(self, key: ConnectionKey) -> None:
-        if self._limit_per_host:
-            count = self._acquired_per_host.get(key, 0) - 1
-            if count > 0:
-                self._acquired_per_host[key] = count
-            else:
-                self._acquired_per_host.pop(key, None)
+        count = self._acquired_per_host.get(key, 0) - 1
+        if count > 0:
+            self._acquired_per_host[key] = count
+        else:
+            self._acquired_per_host.pop(key, None)
 
     def _unreserve(self, key: ConnectionKey, protocol: ResponseHandler, wake: bool = True) -> None:
         self._acquired.discard(protocol)
-        self._uncount(key)
+        if self._limit_per_host:
+            self._uncount(key)
         if wake and self._waiters:
             self._wake_waiters()
 
@@ -333,7 +340,8 @@ class BaseConnector:
             protocol.close()
             return
         acquired.discard(protocol)
-        self._uncount(key)
+        if self._limit_per_host:
+            self._uncount(key)
         transport = protocol.transport
         if (
             should_close

@@ -306,7 +306,8 @@ class CookieJar(AbstractCookieJar):
         return frozenset((e.domain, e.path, e.name) for e in self._entries() if e.host_only)
 
     def __len__(self) -> int:
-        self._purge()
+        if self._heap:  # asked before every request: no call when nothing can expire
+            self._purge()
         return self._count
 
     def __iter__(self) -> Iterator[Morsel[str]]:

@@ -246,8 +246,10 @@ class StreamReader:
         if self._eof:
             return
         self._eof = True
-        _wake(self._waiter)
-        _wake(self._eof_waiter)
+        if self._waiter is not None:
+            _wake(self._waiter)
+        if self._eof_waiter is not None:
+            _wake(self._eof_waiter)
         # Nothing more will be fed, so a pause can only stall the connection from here on.
         if self._paused:
             self._paused = False
