@@ -48,6 +48,7 @@ _T = TypeVar("_T")
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _WS_SCHEMES = frozenset(("ws", "wss"))
 _ALLOWED_SCHEMES = _HTTP_SCHEMES | _WS_SCHEMES
+_URL_CACHE_SIZE = 256  # request URLs remembered per session; cleared when full
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
 _IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
@@ -159,6 +160,9 @@ class ClientSession:
         # with the session.
         self._head_blocks: dict[Any, str] = {}
         self._heads: dict[Any, bytes] = {}
+        # Request URLs given as strings, parsed and checked (_build_url): most clients repeat
+        # a few endpoints.
+        self._urls: dict[str, URL] = {}
 
     @staticmethod
     def _resolve_timeout(
@@ -293,6 +297,7 @@ class ClientSession:
         self._deadlines.close()
         self._head_blocks.clear()
         self._heads.clear()
+        self._urls.clear()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
             await connector.close()
@@ -353,6 +358,17 @@ class ClientSession:
     # -- the pipeline ---------------------------------------------------------------------
 
     def _build_url(self, str_or_url: str | URL, params: Any) -> URL:
+        if params or type(str_or_url) is not str:
+            return self._parse_url(str_or_url, params)
+        url = self._urls.get(str_or_url)
+        if url is None:
+            url = self._parse_url(str_or_url, None)
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[str_or_url] = url
+        return url
+
+    def _parse_url(self, str_or_url: str | URL, params: Any) -> URL:
         try:
             url = URL(str_or_url) if not isinstance(str_or_url, URL) else str_or_url
         except ValueError as exc:

@@ -439,3 +439,23 @@ async def test_compressed_json_keeps_its_content_type(http_server) -> None:
     assert headers["content-type"] == "application/json"
     assert headers["content-encoding"] == "deflate"
     assert zlib.decompress(payload["body"].encode("latin-1")) == b'{"k": "v"}'
+
+
+async def test_repeated_url_strings_are_parsed_once_and_stay_correct(http_server) -> None:
+    """A URL string is parsed and checked once per session; params, base_url joins and bad
+    URLs still behave as they do the first time."""
+    url = str(http_server.make_url("/echo"))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as first, session.get(url) as second:
+            assert first.url is second.url  # the same parsed URL served both
+            assert (await second.json())["path"] == "/echo"
+        async with session.get(url, params={"a": "1"}) as with_params:
+            assert with_params.url.query == {"a": "1"}
+        async with session.get(url) as again:
+            assert again.url.query == {}
+        for _ in range(2):  # a refused URL is refused every time, never remembered
+            with pytest.raises(aiohttp.InvalidUrlClientError):
+                await session.get("http:///no-host")
+        for n in range(300):
+            session._build_url(f"{url}/{n}", None)
+        assert len(session._urls) <= 256
