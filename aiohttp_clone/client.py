@@ -399,11 +399,12 @@ class ClientSession:
             _overlay_headers(result, headers)
         return result
 
+    # Not keyword-only, though every caller passes keywords: CPython fills the defaults of
+    # keyword-only parameters with one dict lookup each, of the others with one tuple copy.
     async def _request(
         self,
         method: str,
         str_or_url: str | URL,
-        *,
         params: Any = None,
         data: Any = None,
         json: Any = None,

@@ -268,7 +268,8 @@ class RequestPipeline:
                     headers[hdrs.CONNECTION] = "close"
             elif version == (1, 0):
                 headers[hdrs.CONNECTION] = "keep-alive"
-        self._add_cookies(headers, url)
+        if self.cookies or len(session._cookie_jar):
+            self._add_cookies(headers, url)
         proxy, proxy_auth = self.proxy, self.proxy_auth
         if proxy is None and session._default_proxy is not None:
             proxy = session._default_proxy
@@ -308,8 +309,6 @@ class RequestPipeline:
 
     def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
         jar = self.session._cookie_jar
-        if not len(jar) and not self.cookies:
-            return
         if hdrs.COOKIE in headers:
             return
         if self.cookies:

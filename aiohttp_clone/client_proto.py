@@ -358,7 +358,8 @@ class ResponseHandler(asyncio.BufferedProtocol):
         self._decoder = None
         self.message_in_progress = False
         self.responses_read += 1
-        self._cancel_read_timer()
+        if self._read_timeout is not None:
+            self._cancel_read_timer()
         parser = self._parser
         if self.upgraded or parser is None or not parser.idle:
             # An upgrade, or bytes past the end of this response that no request asked for

@@ -146,7 +146,7 @@ class ClientRequest:
         self.chunked = chunked
         self.expect100 = expect100
         self._session = session
-        self._traces = traces or []
+        self._traces = traces if traces is not None else []
         # Only Content-Type is added here; the session adds (or skips) the other automatic ones.
         self._skip_content_type = bool(skip_auto_headers) and any(
             name.lower() == "content-type" for name in skip_auto_headers  # type: ignore[union-attr]
