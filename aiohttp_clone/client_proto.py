@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from . import hdrs
 from .client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -298,7 +299,7 @@ class ResponseHandler(asyncio.BufferedProtocol):
         if message.chunked:
             payload.begin_http_chunk_receiving()
         self._payload = payload
-        encoding = message.headers.get("Content-Encoding") if self._auto_decompress else None
+        encoding = message.headers.get(hdrs.CONTENT_ENCODING) if self._auto_decompress else None
         self._decoder = decoder_for(encoding) if encoding else None
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():

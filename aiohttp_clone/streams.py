@@ -167,7 +167,7 @@ class StreamReader:
         self._waiter: asyncio.Future[None] | None = None
         self._eof_waiter: asyncio.Future[None] | None = None
         self._exception: BaseException | None = None
-        self._eof_callbacks: list[Callable[[], None]] = []
+        self._eof_callbacks: list[Callable[[], None]] | None = None  # a list once one is added
         # Body offsets (counted in total_bytes) where an HTTP chunk ended, not yet reported by
         # readchunk(); None until begin_http_chunk_receiving().
         self._chunk_ends: deque[int] | None = None
@@ -254,9 +254,11 @@ class StreamReader:
         if self._paused:
             self._paused = False
             self._protocol.resume_reading()
-        callbacks, self._eof_callbacks = self._eof_callbacks, []
-        for callback in callbacks:
-            _run_eof_callback(callback)
+        callbacks = self._eof_callbacks
+        if callbacks is not None:
+            self._eof_callbacks = None
+            for callback in callbacks:
+                _run_eof_callback(callback)
 
     def set_exception(
         self, exc: BaseException, exc_cause: BaseException | None = _NO_CAUSE
@@ -265,7 +267,7 @@ class StreamReader:
         if exc_cause is not _NO_CAUSE:
             exc.__cause__ = exc_cause
         self._exception = exc
-        self._eof_callbacks.clear()
+        self._eof_callbacks = None
         _wake(self._waiter)
         _wake(self._eof_waiter)
 
@@ -273,6 +275,8 @@ class StreamReader:
         """Call ``callback`` at EOF (now, if already there); dropped if the body fails instead."""
         if self._eof:
             _run_eof_callback(callback)
+        elif self._eof_callbacks is None:
+            self._eof_callbacks = [callback]
         else:
             self._eof_callbacks.append(callback)
 
