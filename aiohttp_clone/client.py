@@ -445,7 +445,13 @@ class ClientSession:
         if json is not None:
             data = self._json_payload(json)
         url = self._build_url(str_or_url, params)
-        url, auth = self._resolve_auth(url, auth)
+        if (
+            auth is not None
+            or self._default_auth is not None
+            or url.raw_user is not None
+            or url.raw_password is not None
+        ):
+            url, auth = self._resolve_auth(url, auth)
         if proxy is not None:
             proxy, proxy_auth = _split_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:

@@ -353,7 +353,8 @@ class ClientRequest:
         session = self._session
         head = serialize_request_head(
             self.method,
-            self._target(),
+            self._target() if self.proxy is not None or self.method == hdrs.METH_CONNECT
+            else self.url.raw_path_qs or "/",
             self.version,
             self.headers,
             None if session is None else session._head_blocks,
@@ -369,7 +370,8 @@ class ClientRequest:
         ):
             transport.write(head + raw)
             return self._response()
-        body = self.body  # a larger raw body becomes a Payload and streams with flow control
+        # A larger raw body becomes a Payload (the property) and streams with flow control.
+        body = self.body if raw is not None else self._body
         if body is None:
             transport.write(head)
         elif (
