@@ -14,6 +14,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 import aiohappyeyeballs
@@ -139,6 +140,8 @@ class BaseConnector:
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._timeout_ceil_threshold = timeout_ceil_threshold
+        # Idle connections with their release time (time.monotonic: a C call; the times are
+        # only compared with each other, so any loop's clock can schedule the cleanup).
         self._idle: dict[ConnectionKey, list[tuple[ResponseHandler, float]]] = {}
         self._acquired: set[ResponseHandler] = set()
         self._acquired_per_host: dict[ConnectionKey, int] = {}
@@ -313,7 +316,7 @@ class BaseConnector:
         idle = self._idle.get(key)
         if not idle:
             return None
-        now = self._loop.time()
+        now = monotonic()
         keepalive = self._keepalive_timeout
         while idle:
             protocol, released_at = idle.pop()
@@ -354,7 +357,7 @@ class BaseConnector:
         ):
             protocol.close()
         else:
-            self._idle.setdefault(key, []).append((protocol, self._loop.time()))
+            self._idle.setdefault(key, []).append((protocol, monotonic()))
             if self._cleanup_handle is None and self._keepalive_timeout:
                 self._cleanup_handle = self._loop.call_later(
                     self._keepalive_timeout, self._cleanup_idle
@@ -371,7 +374,7 @@ class BaseConnector:
         keepalive = self._keepalive_timeout
         if keepalive is None:
             return
-        now = self._loop.time()
+        now = monotonic()
         for key in list(self._idle):
             alive = []
             for protocol, released_at in self._idle[key]:
