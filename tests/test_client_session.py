@@ -459,3 +459,30 @@ async def test_repeated_url_strings_are_parsed_once_and_stay_correct(http_server
         for n in range(300):
             session._build_url(f"{url}/{n}", None)
         assert len(session._urls) <= 256
+
+
+async def test_request_and_response_classes_are_used(http_server) -> None:
+    """request_class/response_class subclasses are built through their own __init__."""
+    built: list[str] = []
+
+    class TaggedRequest(aiohttp.ClientRequest):
+        def __init__(self, method: str, url: URL, **kwargs: object) -> None:
+            super().__init__(method, url, **kwargs)  # type: ignore[arg-type]
+            self.headers["X-Tag"] = "tagged"
+            built.append(f"request {method}")
+
+    class TaggedResponse(aiohttp.ClientResponse):
+        def __init__(self, method: str, url: URL, **kwargs: object) -> None:
+            super().__init__(method, url, **kwargs)  # type: ignore[arg-type]
+            built.append(f"response {method}")
+
+        async def tag(self) -> str:
+            return str(echo_headers(await self.json()).get("X-Tag"))
+
+    async with aiohttp.ClientSession(
+        request_class=TaggedRequest, response_class=TaggedResponse
+    ) as session:
+        async with session.post(http_server.make_url("/echo"), data=b"x") as resp:
+            assert isinstance(resp, TaggedResponse)
+            assert await resp.tag() == "tagged"
+    assert built == ["request POST", "response POST"]
