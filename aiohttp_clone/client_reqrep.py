@@ -29,6 +29,7 @@ from .client_exceptions import (
     ContentTypeError,
     InvalidURL,
 )
+from .compression import ACCEPT_ENCODING
 from .connector_tls import Fingerprint, SSLValue
 from .formdata import FormData
 from .helpers import BasicAuth, parse_mimetype
@@ -103,6 +104,12 @@ def _default_port(url: URL) -> int:
 class ClientRequest:
     """One HTTP request: method, URL, headers and body, ready to be written."""
 
+    # The method groups and default fields aiohttp exposes on the class.
+    GET_METHODS = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTIONS, hdrs.METH_TRACE}
+    POST_METHODS = {hdrs.METH_PATCH, hdrs.METH_POST, hdrs.METH_PUT}
+    ALL_METHODS = GET_METHODS | POST_METHODS | {hdrs.METH_DELETE}
+    DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: ACCEPT_ENCODING}
+
     def __init__(
         self,
         method: str,
@@ -164,7 +171,7 @@ class ClientRequest:
             self._apply_proxy_headers(proxy)
         if data is not None:
             self._set_body(data)
-        elif self.method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
+        elif self.method in self.POST_METHODS and hdrs.CONTENT_LENGTH not in headers:
             headers[hdrs.CONTENT_LENGTH] = "0"
         if expect100:
             headers[hdrs.EXPECT] = "100-continue"

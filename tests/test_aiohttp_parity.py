@@ -232,3 +232,20 @@ async def test_payload_errors_chain_the_parser_error(raw_server) -> None:
             with pytest.raises(aiohttp.ClientPayloadError) as info:
                 await resp.read()
     assert isinstance(info.value.__cause__, aiohttp.http_exceptions.TransferEncodingError)
+
+
+async def test_request_class_constants_match_aiohttp_and_the_wire(raw_server) -> None:
+    """ClientRequest's method groups are aiohttp's; DEFAULT_HEADERS is what a request sends."""
+    request_class = aiohttp.ClientRequest
+    get_methods, post_methods = request_class.GET_METHODS, request_class.POST_METHODS
+    assert get_methods == {"GET", "HEAD", "OPTIONS", "TRACE"}
+    assert post_methods == {"PATCH", "POST", "PUT"}
+    all_methods = request_class.ALL_METHODS
+    assert all_methods == get_methods | post_methods | {"DELETE"}
+    server = await raw_server(respond_with(OK))
+    async with aiohttp.ClientSession(timeout=BOUNDED) as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"ok"
+    (head,) = server.requests
+    for name, value in aiohttp.ClientRequest.DEFAULT_HEADERS.items():
+        assert head_header(head, name.encode()) == value.encode()
