@@ -41,6 +41,7 @@ class Settings:
     workloads: list[str]
     server_cpu: int | None = None
     client_cpu: int | None = None
+    server_polls: bool = False
     mode: str = "full"
 
 
@@ -74,10 +75,12 @@ def have_uvloop() -> bool:
 
 
 class BenchServer:
-    def __init__(self, cpu: int | None) -> None:
+    def __init__(self, cpu: int | None, poll: bool) -> None:
         cmd = [sys.executable, "-m", "benchmarks.server", "--port", "0"]
         if cpu is not None:
             cmd += ["--cpu", str(cpu)]
+        if poll:
+            cmd.append("--poll")
         self.process = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -233,6 +236,7 @@ def to_json(
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "pinned": {"server": s.server_cpu, "clients": s.client_cpu},
+            "server_polls": s.server_polls,
             "versions": versions,
             "wall_time_s": round(seconds, 1),
         },
@@ -282,6 +286,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     # and a pinned core cannot escape whatever else the machine is running.
     if args.pin and len(cpus) >= 2:
         s.server_cpu, s.client_cpu = cpus[0], cpus[1]
+    # The server busy-polls (benchmarks/server.py, keep_polling) when it can have a core to
+    # itself: a sleeping server's wake-up, not the client, would set the sequential round trip.
+    s.server_polls = len(cpus) >= 2 and not args.server_sleeps
     return s
 
 
@@ -297,6 +304,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--uvloop", action="store_true", help="add the @uvloop clients in quick mode")
     p.add_argument("--no-uvloop", action="store_true", help="skip the @uvloop clients")
     p.add_argument("--pin", action="store_true", help="pin server and clients to separate CPUs")
+    p.add_argument(
+        "--server-sleeps", action="store_true", help="let the server sleep between requests"
+    )
     p.add_argument("--no-chart", action="store_true", help="skip latest.png")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for latest.json/.png")
     return p.parse_args(argv)
@@ -307,9 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     s = settings_from(args)
     started = time.monotonic()
     log(f"benchmarks ({s.mode}): {s.rounds} rounds x {s.duration}s, clients {', '.join(s.clients)}")
-    server = BenchServer(s.server_cpu)
+    server = BenchServer(s.server_cpu, s.server_polls)
     try:
-        log(f"server at {server.url}; measuring its ceiling with a raw client")
+        polling = "busy-polling" if s.server_polls else "sleeping between requests"
+        log(f"server at {server.url} ({polling}); measuring its ceiling with a raw client")
         ceiling = measure_ceiling(server.url, s)
         cells = run_rounds(server.url, s, server)
     finally:
