@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sys
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -502,7 +503,7 @@ class ClientSession:
         if deadlines is not None:
             if response._connection is not None:
                 # The body is still to come: the deadline now aborts its read.
-                options.response = response
+                options.response = weakref.ref(response)
                 response._deadline = (deadlines.entries, options)
             else:
                 deadlines.entries.pop(options, None)

@@ -11,6 +11,7 @@ import socket
 import ssl
 import sys
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
     from .tracing import Trace
 
 __all__ = ("BaseConnector", "Connection", "NamedPipeConnector", "TCPConnector", "UnixConnector")
+
+
+def _cleanup_idle_of(ref: weakref.ref[BaseConnector]) -> None:
+    connector = ref()
+    if connector is not None:
+        connector._cleanup_idle()
 
 SocketFactoryType = Callable[[tuple[Any, ...]], socket.socket]
 AddrInfoType = tuple[int, int, int, str, tuple[Any, ...]]
@@ -359,9 +366,7 @@ class BaseConnector:
         else:
             self._idle.setdefault(key, []).append((protocol, monotonic()))
             if self._cleanup_handle is None and self._keepalive_timeout:
-                self._cleanup_handle = self._loop.call_later(
-                    self._keepalive_timeout, self._cleanup_idle
-                )
+                self._schedule_cleanup(self._keepalive_timeout)
         if self._waiters:
             self._wake_waiters()
 
@@ -387,7 +392,12 @@ class BaseConnector:
             else:
                 del self._idle[key]
         if self._idle:
-            self._cleanup_handle = self._loop.call_later(keepalive, self._cleanup_idle)
+            self._schedule_cleanup(keepalive)
+
+    def _schedule_cleanup(self, delay: float) -> None:
+        # The timer holds the connector weakly, so a connector nobody closed can still be
+        # collected (its __del__ warns and closes the pool) instead of living on the loop.
+        self._cleanup_handle = self._loop.call_later(delay, _cleanup_idle_of, weakref.ref(self))
 
     # -- closing --------------------------------------------------------------------------
 

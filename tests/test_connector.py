@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
+import warnings
 
 import pytest
 
@@ -254,3 +256,77 @@ async def test_threaded_resolver_result_shape() -> None:
     assert (entry["hostname"], entry["port"], entry["family"]) == ("localhost", 80, socket.AF_INET)
     assert entry["proto"] == socket.IPPROTO_TCP
     assert entry["flags"] == socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
+
+
+async def test_unclosed_connector_with_connections_warns_and_closes_them(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK]))
+    connector = aiohttp.TCPConnector()
+    session = aiohttp.ClientSession(connector=connector, connector_owner=False)
+    async with session.get(server.make_url("/")) as resp:
+        assert await resp.read() == b"ok"
+    await session.close()
+    (idle,) = connector._idle.values()
+    protocol = idle[0][0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del connector, idle, session, resp
+        gc.collect()
+    assert any("Unclosed connector" in str(w.message) for w in caught)
+    assert protocol.transport is None  # the pooled socket went with it
+
+
+async def test_unreleased_response_gives_its_connection_back_when_collected(raw_server) -> None:
+    """A response dropped mid-body frees its pool slot (its socket closes: the body is unread)."""
+    held = asyncio.Event()
+
+    async def handler(reader, writer):
+        await read_request(reader)
+        if not held.is_set():
+            held.set()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok")  # 2 bytes short
+            await writer.drain()
+            await reader.read()  # until the client gives the socket up
+            return
+        writer.write(OK)
+        await writer.drain()
+
+    server = await raw_server(handler)
+    async with aiohttp.ClientSession() as session:
+        connector = session.connector
+        assert connector is not None
+        resp = await session.get(server.make_url("/a"))
+        assert len(connector._acquired) == 1
+        del resp  # never read, never released
+        gc.collect()
+        assert not connector._acquired and not connector._idle
+        async with session.get(server.make_url("/b")) as again:
+            assert await again.read() == b"ok"
+    assert server.connections == 2
+
+
+async def test_local_addr_binds_the_client_side(raw_server) -> None:
+    peers = []
+
+    async def handler(reader, writer):
+        peers.append(writer.get_extra_info("peername"))
+        await read_request(reader)
+        writer.write(OK)
+        await writer.drain()
+
+    server = await raw_server(handler)
+    with socket.socket() as probe:  # a free local port to ask for
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connector = aiohttp.TCPConnector(local_addr=("127.0.0.1", port))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"ok"
+    assert peers == [("127.0.0.1", port)]
+
+
+async def test_enable_cleanup_closed_is_accepted(raw_server) -> None:
+    server = await raw_server(respond_keepalive([OK]))
+    connector = aiohttp.TCPConnector(enable_cleanup_closed=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"ok"
