@@ -42,11 +42,6 @@ if TYPE_CHECKING:
 __all__ = ("BaseConnector", "Connection", "NamedPipeConnector", "TCPConnector", "UnixConnector")
 
 
-def _cleanup_idle_of(ref: weakref.ref[BaseConnector]) -> None:
-    connector = ref()
-    if connector is not None:
-        connector._cleanup_idle()
-
 SocketFactoryType = Callable[[tuple[Any, ...]], socket.socket]
 AddrInfoType = tuple[int, int, int, str, tuple[Any, ...]]
 
@@ -750,3 +745,10 @@ class NamedPipeConnector(_PathConnector):
             )
         handler: ResponseHandler = protocol
         return handler
+
+
+def _cleanup_idle_of(ref: weakref.ref[BaseConnector]) -> None:
+    """The keep-alive timer's callback (see ``BaseConnector._schedule_cleanup``)."""
+    connector = ref()
+    if connector is not None:
+        connector._cleanup_idle()

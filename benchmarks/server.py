@@ -1,7 +1,9 @@
 """A fast canned-response HTTP/1.1 server for the end-to-end benchmarks.
 
-Run as ``python -m benchmarks.server [--port 0]``; it prints ``PORT <n>`` on stdout once it
-listens. Parsing is the bare minimum (find the blank line, honour Content-Length) so the server
+Run as ``python -m benchmarks.server [--port 0] [--poll]``; it prints ``PORT <n>`` on stdout
+once it listens. With ``--poll`` (what ``python -m benchmarks`` uses on two or more CPUs) the loop
+never sleeps, so no request waits for the server's core to wake up. Parsing is the bare
+minimum (find the blank line, honour Content-Length) so the server
 costs as little as possible; every response is precomputed except the 100 MB download, which is
 written from one preallocated buffer in large slices, pausing when the transport says so.
 
