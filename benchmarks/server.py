@@ -3,9 +3,9 @@
 Run as ``python -m benchmarks.server [--port 0] [--poll]``; it prints ``PORT <n>`` on stdout
 once it listens. With ``--poll`` (what ``python -m benchmarks`` uses on two or more CPUs) the loop
 never sleeps, so no request waits for the server's core to wake up. Parsing is the bare
-minimum (find the blank line, honour Content-Length) so the server
-costs as little as possible; every response is precomputed except the 100 MB download, which is
-written from one preallocated buffer in large slices, pausing when the transport says so.
+minimum (find the blank line, honour Content-Length) so the server costs as little as possible;
+every response is precomputed except the 100 MB download, which is written from one
+preallocated buffer in large slices, pausing when the transport says so.
 
 Paths: ``/small``, ``/headers30``, ``/chunked1m``, ``/download100m`` (or ``/download/<bytes>``),
 ``/gzip-json``, ``/post``, and ``/ws``: a websocket echo (RFC 6455). Anything else is 404.
