@@ -11,7 +11,6 @@ import dataclasses
 import json
 import sys
 import warnings
-import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -503,7 +502,7 @@ class ClientSession:
         if deadlines is not None:
             if response._connection is not None:
                 # The body is still to come: the deadline now aborts its read.
-                options.response = weakref.ref(response)
+                options.response = response
                 response._deadline = (deadlines.entries, options)
             else:
                 deadlines.entries.pop(options, None)

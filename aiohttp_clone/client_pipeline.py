@@ -8,7 +8,6 @@ without awaiting and retries once a stale keep-alive socket for idempotent reque
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
@@ -112,16 +111,14 @@ class RequestPipeline:
         # The total deadline (client_timers.Deadlines): the task to cancel while the head is
         # awaited, then the response whose body read to abort.
         self.task: asyncio.Task[Any] | None = None
-        self.response: weakref.ref[ClientResponse] | None = None  # weak: see ClientResponse
+        self.response: ClientResponse | None = None
         self.timed_out = False
 
     def _on_deadline(self) -> None:
         """The total timeout passed: abort the body read, or cancel the request's task."""
         self.timed_out = True
         if self.response is not None:
-            response = self.response()
-            if response is not None:  # else the user dropped it: its __del__ cleaned up
-                response._on_deadline()
+            self.response._on_deadline()
         elif self.task is not None:
             self.task.cancel()
 

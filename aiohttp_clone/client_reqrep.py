@@ -13,7 +13,6 @@ import contextlib
 import functools
 import json
 import warnings
-import weakref
 from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
@@ -514,14 +513,6 @@ def _content_type_and_charset(raw: str | None) -> tuple[str, str | None]:
     return full, charset
 
 
-def _response_eof_of(ref: weakref.ref[ClientResponse]) -> None:
-    """The connection's end-of-body callback, holding its response weakly: a response dropped
-    mid-body is then collected, and its ``__del__`` gives the connection back."""
-    response = ref()
-    if response is not None:
-        response._response_eof()
-
-
 class ClientResponse:
     """The server's answer: status, headers, and the body as a stream."""
 
@@ -568,8 +559,6 @@ class ClientResponse:
             self._resolve_charset = _default_fallback_charset
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if self._deadline is not None:
-            self._disarm_deadline()
         connection = self._connection
         if connection is None:
             return
@@ -606,9 +595,7 @@ class ClientResponse:
             return  # the connection now belongs to whoever asked for the upgrade
         protocol = connection._protocol
         if protocol is not None and protocol.message_in_progress:
-            protocol.set_message_complete_callback(
-                functools.partial(_response_eof_of, weakref.ref(self))
-            )
+            protocol.set_message_complete_callback(self._response_eof)
         else:
             self._response_eof()
 
