@@ -77,7 +77,7 @@ lint: install
 	$(BIN)/ruff check aiohttp_clone tests benchmarks setup.py
 	$(BIN)/mypy
 	$(BIN)/stubtest --mypy-config-file pyproject.toml --allowlist tests/stubtest_allowlist.txt \
-		aiohttp_clone._http_parser aiohttp_clone._websocket_mask
+		aiohttp_clone._http_parser aiohttp_clone._websocket.mask_c
 
 
 # dist/ gets three artifacts: the sdist, the platform wheel (built from that sdist, so it proves
@@ -95,4 +95,4 @@ wheel: $(STAMP)
 
 clean:
 	rm -rf build dist $(VENV) *.egg-info .pytest_cache .hypothesis .benchmarks
-	rm -f aiohttp_clone/*.so aiohttp_clone/*.c aiohttp_clone/*.html
+	find aiohttp_clone \( -name '*.so' -o -name '*.c' -o -name '*.html' \) -delete

@@ -18,7 +18,12 @@ if sys.implementation.name != "cpython":
     NO_EXTENSIONS = True
 REQUIRE_EXTENSIONS = bool(os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS")) and not NO_EXTENSIONS
 
-EXTENSION_MODULES = ["_http_parser", "_websocket_mask"]
+# Each compiled twin: its module name and its Cython source. The Python twins and the switch
+# that picks one of each pair at import time are in aiohttp_clone/_twins.py.
+EXTENSION_MODULES = {
+    "aiohttp_clone._http_parser": "aiohttp_clone/_http_parser.pyx",
+    "aiohttp_clone._websocket.mask_c": "aiohttp_clone/_websocket/mask_c.pyx",
+}
 
 
 class OptionalBuildExt(build_ext):
@@ -47,11 +52,9 @@ def extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     sources = [
-        Extension(
-            f"aiohttp_clone.{name}", [f"aiohttp_clone/{name}.pyx"], extra_compile_args=["-O3"]
-        )
-        for name in EXTENSION_MODULES
-        if os.path.exists(f"aiohttp_clone/{name}.pyx")
+        Extension(name, [source], extra_compile_args=["-O3"])
+        for name, source in EXTENSION_MODULES.items()
+        if os.path.exists(source)
     ]
     return cythonize(
         sources,

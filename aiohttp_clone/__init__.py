@@ -1,20 +1,24 @@
 """aiohttp_clone: a Cython-accelerated asyncio HTTP client with aiohttp's client API.
 
 ``import aiohttp_clone as aiohttp`` and use it as aiohttp's client documentation shows.
-``USING_C_EXTENSIONS`` says whether the compiled twins are active.
+``USING_C_EXTENSIONS`` says whether every compiled twin is active (the response parser and the
+websocket mask); ``_twins.ACTIVE`` says it per twin.
 """
 
 __version__ = "0.1.0"
 
-from . import hdrs
-from .client import ClientSession, ClientTimeout, request
+from . import _twins, hdrs
+from ._http.content_coding import set_zlib_backend
+from ._http.messages import HttpVersion, HttpVersion10, HttpVersion11
+from ._values import ClientTimeout, Fingerprint, RequestInfo
+from ._websocket import WebSocketError, WSCloseCode, WSMessage, WSMsgType
+from .client import ClientSession, request
 from .client_exceptions import *  # noqa: F403
 from .client_exceptions import __all__ as _exceptions_all
 from .client_middleware_digest_auth import DigestAuthMiddleware
 from .client_pipeline import ClientHandlerType, ClientMiddlewareType
-from .client_reqrep import ClientRequest, ClientResponse, RequestInfo
+from .client_reqrep import ClientRequest, ClientResponse
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout
-from .compression import set_zlib_backend
 from .connector import (
     AddrInfoType,
     BaseConnector,
@@ -23,12 +27,9 @@ from .connector import (
     TCPConnector,
     UnixConnector,
 )
-from .connector_tls import Fingerprint
 from .cookiejar import CookieJar, DummyCookieJar
 from .formdata import FormData
 from .helpers import BasicAuth, ChainMapProxy, ETag, encode_basic_auth
-from .http_message import HttpVersion, HttpVersion10, HttpVersion11
-from .http_parser import USING_C_EXTENSIONS
 from .multipart import (
     BadContentDispositionHeader,
     BadContentDispositionParam,
@@ -74,7 +75,9 @@ from .tracing import (
     TraceRequestStartParams,
     TraceResponseChunkReceivedParams,
 )
-from .websocket_codec import WebSocketError, WSCloseCode, WSMessage, WSMsgType
+
+USING_C_EXTENSIONS: bool = all(_twins.ACTIVE.values())
+"""True when every compiled twin is the one in use (and none failed to build or import)."""
 
 __all__ = (
     *_exceptions_all,

@@ -1,4 +1,4 @@
-"""Stub for the C twin of the response parser; same interface as ``_http_parser_py``."""
+"""Stub for the C twin of the response parser; same interface as ``_http/parser_py.py``."""
 
 from typing_extensions import disjoint_base
 

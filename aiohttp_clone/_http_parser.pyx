@@ -4,7 +4,7 @@
 The common case (a whole head in one feed) is parsed straight from the caller's buffer; only a
 line split across feeds is copied, into one grow-only C buffer. Python objects are built only for
 what is returned, and well-known header names are interned. Byte classes, interned names and
-every error message come from ``_http_rules``, shared with the pure-Python twin.
+every error message come from ``_http/rules.py``, shared with the pure-Python twin.
 
 Two self-contained parts live in their own files: the header-name cache
 (``_http_parser_names.pxi``) and the chunk-size line (``_http_parser_chunked.pxi``). They are
@@ -34,8 +34,8 @@ from libc.string cimport memchr, memcmp, memcpy
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
-from . import _http_rules as rules
-from .http_exceptions import (
+from ._http import rules
+from ._http.errors import (
     BadHttpMessage,
     HttpProcessingError,
     BadStatusLine,
@@ -44,7 +44,7 @@ from .http_exceptions import (
     LineTooLong,
     TransferEncodingError,
 )
-from .http_message import (
+from ._http.messages import (
     END_OF_CHUNK,
     END_OF_MESSAGE,
     HttpVersion,

@@ -11,6 +11,8 @@ from typing import Any, TypedDict
 
 from yarl import URL
 
+from ._http.set_cookie import parse_set_cookie
+
 __all__ = ("AbstractCookieJar", "AbstractResolver", "ResolveResult")
 
 
@@ -95,8 +97,6 @@ class AbstractCookieJar(Sized, Iterable["Morsel[str]"]):
         Parsed by RFC 6265's rules rather than ``BaseCookie.load``, which would turn unknown
         attributes into cookies and drop a cookie marked Partitioned.
         """
-        from .cookiejar import parse_set_cookie  # cookiejar builds on this module
-
         for header in headers:
             morsel = parse_set_cookie(header)
             if morsel is not None:

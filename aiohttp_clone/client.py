@@ -19,6 +19,9 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from . import hdrs
+from ._http.content_coding import ACCEPT_ENCODING
+from ._http.messages import HttpVersion, HttpVersion11
+from ._values import DEFAULT_TIMEOUT, ClientTimeout
 from .abc import AbstractCookieJar
 from .client_cm import (
     _RequestContextManager,
@@ -31,15 +34,13 @@ from .client_exceptions import (
 )
 from .client_pipeline import ClientMiddlewareType, RequestPipeline, _overlay_headers
 from .client_reqrep import ClientRequest, ClientResponse, JsonBody, _default_fallback_charset
-from .client_timers import DEFAULT_TIMEOUT, ClientTimeout, Deadlines
+from .client_timers import Deadlines
 from .client_ws import ClientWebSocketResponse
-from .compression import ACCEPT_ENCODING
 from .connector import BaseConnector, TCPConnector
 from .connector_tls import resolve_ssl
 from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
 from .helpers_env import netrc_from_env
-from .http_message import HttpVersion, HttpVersion11
 from .tracing import Trace, TraceConfig
 
 __all__ = ("ClientSession", "ClientTimeout", "request")

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 if TYPE_CHECKING:
-    from .client_reqrep import ClientResponse, ConnectionKey, Fingerprint, RequestInfo
+    from ._values import ConnectionKey, Fingerprint, RequestInfo
+    from .client_reqrep import ClientResponse
 
 # Exported in the order of the hierarchy drawn in shared/API.md: bases before their children.
 __all__ = (  # noqa: RUF022 - hierarchy order

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from . import hdrs
+from ._http.rules import QUOTED_PAIR_RE, TOKEN_PATTERN
 
 if TYPE_CHECKING:
     from .client_pipeline import ClientHandlerType
@@ -37,10 +38,8 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
 }
 
 # RFC 9110 11.2: auth-param = token BWS "=" BWS ( token / quoted-string ), comma separated.
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_PARAM_RE = re.compile(rf'\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN})\s*(?:,|$)')
-_SCHEME_RE = re.compile(rf"(?:^|,)\s*({_TOKEN})(?:\s+|$)")
-_UNESCAPE_RE = re.compile(r"\\(.)")
+_PARAM_RE = re.compile(rf'\s*({TOKEN_PATTERN})\s*=\s*("(?:[^"\\]|\\.)*"|{TOKEN_PATTERN})\s*(?:,|$)')
+_SCHEME_RE = re.compile(rf"(?:^|,)\s*({TOKEN_PATTERN})(?:\s+|$)")
 
 
 def parse_digest_challenge(header: str) -> dict[str, str] | None:
@@ -57,7 +56,7 @@ def parse_digest_challenge(header: str) -> dict[str, str] | None:
                 break  # the next challenge's scheme, or junk
             name, value = match.group(1).lower(), match.group(2)
             if value.startswith('"'):
-                value = _UNESCAPE_RE.sub(r"\1", value[1:-1])
+                value = QUOTED_PAIR_RE.sub(r"\1", value[1:-1])
             params.setdefault(name, value)
             pos = match.end()
         return params

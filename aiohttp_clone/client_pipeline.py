@@ -16,6 +16,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from . import hdrs
+from ._values import ClientTimeout
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
@@ -28,7 +29,6 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_reqrep import ClientRequest, ClientResponse
-from .client_timers import ClientTimeout
 from .connector import BaseConnector, Connection
 from .cookiejar import CookieJar
 from .helpers import BasicAuth, strip_auth_from_url

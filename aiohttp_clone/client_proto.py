@@ -19,6 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from . import hdrs
+from ._http.content_coding import decoder_for
+from ._http.errors import ContentCodingError, HttpProcessingError
+from ._http.messages import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
+from ._http.parser import HttpResponseParser
 from .client_exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -27,10 +31,6 @@ from .client_exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-from .compression import decoder_for
-from .http_exceptions import HttpProcessingError
-from .http_message import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
-from .http_parser import HttpResponseParser
 from .streams import StreamReader
 
 __all__ = ("ResponseHandler",)
@@ -319,8 +319,8 @@ class ResponseHandler(asyncio.BufferedProtocol):
             return True
         try:
             payload.feed_data(decoder.decompress(data))
-        except ClientPayloadError as exc:
-            self._fail(exc)
+        except ContentCodingError as exc:
+            self._fail(_payload_error(exc))
             return True
         return self._drain_decoder()
 
@@ -335,8 +335,8 @@ class ResponseHandler(asyncio.BufferedProtocol):
                 if self._reading_paused:
                     return False
                 payload.feed_data(decoder.decompress(b""))
-        except ClientPayloadError as exc:
-            self._fail(exc)
+        except ContentCodingError as exc:
+            self._fail(_payload_error(exc))
         return True
 
     def _end_message(self) -> None:
@@ -350,8 +350,8 @@ class ResponseHandler(asyncio.BufferedProtocol):
         if decoder is not None:
             try:
                 tail = decoder.flush()
-            except ClientPayloadError as exc:
-                self._fail(exc)
+            except ContentCodingError as exc:
+                self._fail(_payload_error(exc))
                 return
             if tail:
                 payload.feed_data(tail)
@@ -457,3 +457,10 @@ class ResponseHandler(asyncio.BufferedProtocol):
             self._read_timer.cancel()
             self._read_timer = None
         self._read_timeout = None
+
+
+def _payload_error(exc: ContentCodingError) -> ClientPayloadError:
+    """A body that cannot be decoded, reported as aiohttp reports it (the codec's error chained)."""
+    error = ClientPayloadError(str(exc))
+    error.__cause__ = exc
+    return error

@@ -10,32 +10,44 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import functools
 import json
 import warnings
 from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from propcache import under_cached_property as reify
 from yarl import URL
 
 from . import hdrs
+from ._http.content_coding import ACCEPT_ENCODING
+from ._http.fields import (
+    content_disposition_filename,
+    content_type_and_charset,
+    parse_content_disposition,
+    parse_links,
+)
+from ._http.head import serialize_request_head
+from ._http.messages import HttpVersion, HttpVersion11, RawResponseMessage
+from ._http.set_cookie import parse_set_cookie
+from ._values import (
+    BasicAuth,
+    ConnectionKey,
+    ContentDisposition,
+    Fingerprint,
+    RequestInfo,
+    SSLValue,
+)
 from .client_exceptions import (
     ClientConnectionError,
     ClientResponseError,
     ContentTypeError,
     InvalidURL,
 )
-from .compression import ACCEPT_ENCODING
-from .connector_tls import Fingerprint, SSLValue
 from .formdata import FormData
-from .helpers import BasicAuth, parse_mimetype
-from .http_message import HttpVersion, HttpVersion11, RawResponseMessage
-from .http_writer import StreamWriter, serialize_request_head
-from .multipart import content_disposition_filename, parse_content_disposition
+from .http_writer import StreamWriter
 from .payload import BytesPayload, Payload, get_payload
 from .streams import StreamReader
 
@@ -61,37 +73,8 @@ class JsonBody(bytes):
 
     __slots__ = ()
 
+
 _SMALL_BODY = 64 * 1024  # bodies up to this size go out in the same write as the head
-
-
-class ConnectionKey(NamedTuple):
-    """What makes two requests able to share a pooled connection."""
-
-    host: str
-    port: int | None
-    is_ssl: bool
-    ssl: SSLValue
-    proxy: URL | None
-    proxy_auth: BasicAuth | None
-    proxy_headers_hash: int | None
-    # The name TLS verified the certificate against: a socket verified for one name must
-    # never serve a request that asked for another.
-    server_hostname: str | None = None
-
-
-class RequestInfo(NamedTuple):
-    """The request as sent, attached to responses and errors."""
-
-    url: URL
-    method: str
-    headers: CIMultiDictProxy[str]
-    real_url: URL
-
-
-class ContentDisposition(NamedTuple):
-    type: str | None
-    parameters: MappingProxyType[str, str]
-    filename: str | None
 
 
 def _default_port(url: URL) -> int:
@@ -451,43 +434,6 @@ class ClientRequest:
                 await task
 
 
-def _parse_links(values: Iterable[str]) -> MultiDictProxy[MultiDictProxy[str | URL]]:
-    """``Link`` headers (RFC 8288) keyed by rel (or url when no rel)."""
-    links: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
-    for value in values:
-        for item in _split_outside_quotes(value, ","):
-            url_part, _, params_part = item.partition(";")
-            url_part = url_part.strip()
-            if not (url_part.startswith("<") and url_part.endswith(">")):
-                continue  # RFC 8288: a link value starts with "<" URI-Reference ">"
-            url = url_part[1:-1]
-            link: MultiDict[str | URL] = MultiDict()
-            for param in _split_outside_quotes(params_part, ";"):
-                key, _, val = param.partition("=")
-                if key.strip():
-                    link.add(key.strip(), val.strip().strip('"'))
-            key = str(link.get("rel", url))
-            link.add("url", URL(url))
-            links.add(key, MultiDictProxy(link))
-    return MultiDictProxy(links)
-
-
-def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == separator and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return [part for part in parts if part.strip()]
-
-
 def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
     """No declared charset: UTF-8 when the bytes are valid UTF-8, else Latin-1."""
     try:
@@ -495,22 +441,6 @@ def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
     except UnicodeDecodeError:
         return "latin-1"
     return "utf-8"
-
-
-@functools.lru_cache(maxsize=64)
-def _content_type_and_charset(raw: str | None) -> tuple[str, str | None]:
-    """(type/subtype[+suffix], charset) of a Content-Type value; cached, as a client sees the
-    same few values over and over."""
-    if raw is None:
-        return "application/octet-stream", None
-    mime = parse_mimetype(raw)
-    charset = mime.parameters.get("charset")
-    if not (mime.type and mime.subtype):  # not type/subtype: say nothing was declared
-        return "application/octet-stream", charset
-    full = f"{mime.type}/{mime.subtype}"
-    if mime.suffix:
-        full += f"+{mime.suffix}"
-    return full, charset
 
 
 class ClientResponse:
@@ -676,7 +606,7 @@ class ClientResponse:
     @reify
     def _content_type_parts(self) -> tuple[str, str | None]:
         raw = self._headers.get(hdrs.CONTENT_TYPE) if self._headers is not None else None
-        return _content_type_and_charset(raw)
+        return content_type_and_charset(raw)
 
     @property
     def content_type(self) -> str:
@@ -705,7 +635,7 @@ class ClientResponse:
 
     @reify
     def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
-        links = _parse_links(self._headers.getall(hdrs.LINK, ()))
+        links = parse_links(self._headers.getall(hdrs.LINK, ()))
         # Relative link targets resolve against the response URL.
         resolved: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
         for rel, link in links.items():
@@ -720,8 +650,6 @@ class ClientResponse:
     def cookies(self) -> SimpleCookie:
         """What this response set, parsed as the jar parses it (RFC 6265, not SimpleCookie.load,
         which drops a whole header over one odd attribute and takes unknown ones for cookies)."""
-        from .cookiejar import parse_set_cookie
-
         cookies: SimpleCookie = SimpleCookie()
         for value in self._headers.getall(hdrs.SET_COOKIE, ()):
             morsel = parse_set_cookie(value)

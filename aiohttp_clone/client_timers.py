@@ -1,4 +1,4 @@
-"""``ClientTimeout``, and the per-request ``total`` deadlines, cheap enough to arm on every request.
+"""The per-request ``total`` deadlines, cheap enough to arm on every request.
 
 All the ``total`` deadlines of a session live in one dict (request -> loop time) served by one
 loop timer: arming is an insertion and finishing a pop, with no ``TimerHandle`` per request. The
@@ -11,26 +11,15 @@ more is rounded up to a whole second of loop time.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
 from typing import Protocol
 
-
-@dataclasses.dataclass(frozen=True)
-class ClientTimeout:
-    """Timeouts in seconds; ``None`` disables one. ``total`` covers the body read too."""
-
-    total: float | None = None
-    connect: float | None = None
-    sock_read: float | None = None
-    sock_connect: float | None = None
-    ceil_threshold: float = 5
-
-
-DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
+from ._values import ClientTimeout
 
 
 class Expirable(Protocol):
+    """What a deadline expires: told once, when its time has passed."""
+
     def _on_deadline(self) -> None: ...
 
 
@@ -55,6 +44,10 @@ class Deadlines:
         self.entries[entry] = when
         if when < self.next_check:
             self._schedule(when)
+
+    def disarm(self, entry: Expirable) -> None:
+        """Forget ``entry``'s deadline (finished, failed or cancelled); a no-op if not armed."""
+        self.entries.pop(entry, None)
 
     def _schedule(self, when: float) -> None:
         if self._handle is not None:

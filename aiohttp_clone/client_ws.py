@@ -18,12 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .client_exceptions import (
-    ClientConnectionResetError,
-    ServerTimeoutError,
-    WSMessageTypeError,
-)
-from .websocket_codec import (
+from ._websocket import (
     WS_CLOSED_MESSAGE,
     WS_CLOSING_MESSAGE,
     WebSocketError,
@@ -32,6 +27,11 @@ from .websocket_codec import (
     WSCloseCode,
     WSMessage,
     WSMsgType,
+)
+from .client_exceptions import (
+    ClientConnectionResetError,
+    ServerTimeoutError,
+    WSMessageTypeError,
 )
 
 if TYPE_CHECKING:

@@ -19,22 +19,20 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict
 
 from . import hdrs
+from ._websocket import WS_KEY, WebSocketReader, WebSocketWriter, deflate_offer, negotiate_deflate
 from .client_exceptions import WSServerHandshakeError
 from .client_ws import DEFAULT_WS_CLIENT_TIMEOUT, ClientWebSocketResponse, ClientWSTimeout
 from .helpers import sentinel
-from .websocket_codec import WebSocketReader, WebSocketWriter, deflate_offer, negotiate_deflate
 
 if TYPE_CHECKING:
     from yarl import URL
 
+    from ._values import BasicAuth
     from .client import ClientSession
     from .client_proto import ResponseHandler
     from .client_reqrep import ClientResponse
-    from .helpers import BasicAuth
 
 __all__ = ("ws_connect",)
-
-_WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 def _ws_timeout(timeout: Any, receive_timeout: float | None) -> ClientWSTimeout:
@@ -102,7 +100,7 @@ def _check_handshake(
         raise _fail(resp, "Invalid upgrade header")
     if not _has_token(headers.get(hdrs.CONNECTION, ""), "upgrade"):
         raise _fail(resp, "Invalid connection header")
-    expected = base64.b64encode(hashlib.sha1(key.encode() + _WS_GUID).digest()).decode()
+    expected = base64.b64encode(hashlib.sha1(key.encode() + WS_KEY).digest()).decode()
     if headers.get(hdrs.SEC_WEBSOCKET_ACCEPT, "").strip() != expected:
         raise _fail(resp, "Invalid challenge response")
     protocol = headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL)

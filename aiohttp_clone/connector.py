@@ -35,8 +35,8 @@ from .helpers import _SENTINEL, is_ip_address, sentinel
 from .resolver import DefaultResolver
 
 if TYPE_CHECKING:
-    from .client import ClientTimeout
-    from .client_reqrep import ClientRequest, ConnectionKey
+    from ._values import ClientTimeout, ConnectionKey
+    from .client_reqrep import ClientRequest
     from .tracing import Trace
 
 __all__ = ("BaseConnector", "Connection", "NamedPipeConnector", "TCPConnector", "UnixConnector")

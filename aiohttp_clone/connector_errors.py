@@ -16,7 +16,7 @@ from .client_exceptions import (
 )
 
 if TYPE_CHECKING:
-    from .client_reqrep import ConnectionKey
+    from ._values import ConnectionKey
 
 
 @contextmanager

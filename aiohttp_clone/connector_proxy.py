@@ -18,6 +18,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import hdrs
+from ._http.head import serialize_request_head
+from ._http.messages import HttpVersion11
+from ._values import BasicAuth, RequestInfo, make_basic_auth
 from .client_exceptions import (
     ClientConnectorError,
     ClientHttpProxyError,
@@ -26,12 +29,9 @@ from .client_exceptions import (
 from .client_proto import ResponseHandler
 from .connector_errors import connect_errors, deadline
 from .connector_tls import ssl_context_for
-from .helpers import BasicAuth, _make_basic_auth
-from .http_message import HttpVersion11
-from .http_writer import serialize_request_head
 
 if TYPE_CHECKING:
-    from .client import ClientTimeout
+    from ._values import ClientTimeout
     from .client_reqrep import ClientRequest
     from .connector import TCPConnector
 
@@ -53,7 +53,7 @@ def headers_for_proxy(
     """
     result: CIMultiDict[str] = CIMultiDict(proxy_headers) if proxy_headers else CIMultiDict()
     if proxy_auth is None and (proxy.raw_user or proxy.raw_password):
-        proxy_auth = _make_basic_auth(proxy.user or "", proxy.password or "")
+        proxy_auth = make_basic_auth(proxy.user or "", proxy.password or "")
     if proxy_auth is not None:
         result[hdrs.PROXY_AUTHORIZATION] = proxy_auth.encode()
     return result
@@ -128,8 +128,6 @@ async def _open_tunnel(
         reason = "Proxy sent data after its CONNECT response"
     else:
         reason = message.reason
-    from .client_reqrep import RequestInfo
-
     info = RequestInfo(req.url, hdrs.METH_CONNECT, CIMultiDictProxy(headers), req.url)
     raise ClientHttpProxyError(
         info, (), status=message.code, message=reason, headers=message.headers

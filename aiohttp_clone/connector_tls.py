@@ -3,46 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import ssl
 import warnings
 from typing import Any
 
-from .client_exceptions import ServerFingerprintMismatch
+from ._values import Fingerprint, SSLValue
 
 __all__ = ("Fingerprint", "SSLValue", "resolve_ssl", "ssl_context_for")
-
-
-class Fingerprint:
-    """Pins the server certificate by its SHA-256 digest (md5 and sha1 are refused)."""
-
-    def __init__(self, fingerprint: bytes) -> None:
-        if len(fingerprint) in (16, 20):
-            raise ValueError("md5 and sha1 are insecure and not supported. Use sha256.")
-        if len(fingerprint) != 32:
-            raise ValueError("fingerprint has invalid length")
-        self._fingerprint = fingerprint
-
-    @property
-    def fingerprint(self) -> bytes:
-        return self._fingerprint
-
-    def check(self, certificate: bytes | None, host: str, port: int) -> None:
-        got = hashlib.sha256(certificate or b"").digest()
-        if got != self._fingerprint:
-            raise ServerFingerprintMismatch(self._fingerprint, got, host, port)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Fingerprint) and other._fingerprint == self._fingerprint
-
-    def __hash__(self) -> int:
-        return hash(self._fingerprint)
-
-    def __repr__(self) -> str:
-        return f"<Fingerprint {self._fingerprint.hex()}>"
-
-
-SSLValue = bool | Fingerprint | ssl.SSLContext
 
 
 def resolve_ssl(

@@ -23,13 +23,11 @@ Persistence (``save``/``load``) uses JSON, never pickle, so loading a file canno
 
 from __future__ import annotations
 
-import calendar
 import heapq
 import ipaddress
 import json
 import math
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
@@ -39,9 +37,17 @@ from typing import Any
 
 from yarl import URL
 
+from ._http.set_cookie import (
+    CookieMorsel,
+    cookie_expiry,
+    is_valid_cookie,
+    make_morsel,
+    parse_cookie_date,
+    parse_set_cookie,
+)
 from .abc import AbstractCookieJar, ClearCookiePredicate
 
-__all__ = ("CookieJar", "DummyCookieJar", "parse_set_cookie")
+__all__ = ("CookieJar", "DummyCookieJar", "parse_cookie_date", "parse_set_cookie")
 
 _EMPTY_URL = URL()
 _FORMAT = "aiohttp_clone.cookiejar"
@@ -51,54 +57,12 @@ _VERSION = 1
 _MAX_PER_DOMAIN = 180
 _MAX_TOTAL = 3300
 
-# RFC 6265bis 5.6: a control character (other than tab) anywhere in a cookie rejects it.
-_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# A name must also survive being written as ``name=value; `` in a Cookie header.
-_BAD_NAME_RE = re.compile(r'[\x00-\x20\x7f;=,"]')
 _SECURE_SCHEMES = frozenset({"https", "wss"})
-_FLAG_ATTRS = frozenset({"secure", "httponly", "partitioned"})
-_VALUE_ATTRS = frozenset({"domain", "path", "expires", "max-age", "samesite"})
-_ENCODER: SimpleCookie = SimpleCookie()
-
-# RFC 6265 5.1.1: the cookie-date grammar.
-_DATE_TOKEN_RE = re.compile(r"[^\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
-_TIME_RE = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?!\d)")
-_DAY_RE = re.compile(r"(\d{1,2})(?!\d)")
-_YEAR_RE = re.compile(r"(\d{2,4})(?!\d)")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-_MAX_AGE_RE = re.compile(r"-?[0-9]+")
-_MAX_AGE_CAP = 10**12
-
-
-class _Morsel(Morsel):  # type: ignore[type-arg]
-    """A Morsel that also knows ``Partitioned``, which the stdlib only learned in 3.14."""
-
-    _reserved = {**Morsel._reserved, "partitioned": "Partitioned"}  # type: ignore[attr-defined]
-    _flags = Morsel._flags | {"partitioned"}  # type: ignore[attr-defined]
+_ENCODER: SimpleCookie = SimpleCookie()  # quotes values the way the stdlib sends them
 
 
 class _InvalidCookie(CookieError, ValueError):
     """Raised for a cookie the user supplied; both bases so aiohttp-era handlers still match."""
-
-
-def _make_morsel(
-    name: str, value: str, coded_value: str, cls: type[Morsel[str]] = _Morsel
-) -> Morsel[str]:
-    # __setstate__ sets the key without Morsel.set's legal-character table, which rejects
-    # names browsers accept (``cart[1]``); our own checks run before this.
-    morsel = cls()
-    state = {"key": name, "value": value, "coded_value": coded_value}
-    morsel.__setstate__(state)  # type: ignore[attr-defined]
-    return morsel
-
-
-def _is_valid(name: str, value: str) -> bool:
-    return bool(name) and not _BAD_NAME_RE.search(name) and not _CTL_RE.search(value)
 
 
 @lru_cache(maxsize=256)
@@ -141,70 +105,6 @@ def _default_path(url: URL) -> str:
     if not path.startswith("/"):
         return "/"
     return path[: path.rfind("/")] or "/"
-
-
-def parse_cookie_date(text: str) -> float | None:
-    """Parse an Expires value with RFC 6265's lenient algorithm; None when it is no date."""
-    hms = day = month = year = None
-    for token in _DATE_TOKEN_RE.findall(text):
-        if hms is None and (m := _TIME_RE.match(token)):
-            hms = tuple(int(part) for part in m.groups())
-        elif day is None and (m := _DAY_RE.match(token)):
-            day = int(m.group(1))
-        elif month is None and token[:3].lower() in _MONTHS:
-            month = _MONTHS[token[:3].lower()]
-        elif year is None and (m := _YEAR_RE.match(token)):
-            year = int(m.group(1))
-    if hms is None or day is None or month is None or year is None:
-        return None
-    if 70 <= year <= 99:
-        year += 1900
-    elif year <= 69:
-        year += 2000
-    hour, minute, second = hms
-    if year < 1601 or hour > 23 or minute > 59 or second > 59:
-        return None
-    if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
-    return float(calendar.timegm((year, month, day, hour, minute, second)))
-
-
-def _expiry(morsel: Morsel[str], now: float) -> float | None:
-    """Absolute expiry time; Max-Age wins over Expires (RFC 6265 5.3 step 3)."""
-    max_age = str(morsel["max-age"]).strip()
-    if max_age and _MAX_AGE_RE.fullmatch(max_age):
-        digits = max_age.lstrip("-").lstrip("0")
-        if max_age.startswith("-") or not digits:
-            return 0.0
-        # Cap absurd values so the sum stays a float (and int() never sees 5000 digits).
-        return now + (int(digits) if len(digits) <= 12 else _MAX_AGE_CAP)
-    expires = morsel["expires"]
-    return parse_cookie_date(str(expires)) if expires else None
-
-
-def parse_set_cookie(header: str) -> Morsel[str] | None:
-    """Parse one Set-Cookie value per RFC 6265 5.2; None when the cookie must be ignored.
-
-    Unknown attributes are skipped (the stdlib parser would turn them into cookies), and a
-    value the server quoted is unquoted but remembered, so it can be sent back as received.
-    """
-    pair, _, attributes = header.partition(";")
-    name, eq, coded = pair.partition("=")
-    name, coded = name.strip(" \t"), coded.strip(" \t")
-    if not eq or not _is_valid(name, coded):
-        return None
-    value = coded
-    if len(coded) >= 2 and coded[0] == coded[-1] == '"':
-        value = _ENCODER.value_decode(coded)[0]
-    morsel = _make_morsel(name, value, coded)
-    for attribute in attributes.split(";"):
-        key, _, attr_value = attribute.partition("=")
-        key = key.strip(" \t").lower()
-        if key in _FLAG_ATTRS:
-            morsel[key] = True
-        elif key in _VALUE_ATTRS and not _CTL_RE.search(attr_value):
-            morsel[key] = attr_value.strip(" \t")
-    return morsel
 
 
 class _Entry:
@@ -350,14 +250,14 @@ class CookieJar(AbstractCookieJar):
     def _user_morsel(name: str, value: Any) -> Morsel[str]:
         if isinstance(value, Morsel):
             key = value.key or name
-            morsel = _make_morsel(key, value.value, value.coded_value)
+            morsel = make_morsel(key, value.value, value.coded_value)
             morsel.update({k: v for k, v in value.items() if v != ""})
         else:
             # Encoded now, as aiohttp does: a value that merely looks quoted ('"x"') is data,
             # and must not be mistaken later for a value the server quoted.
             key, text = name, str(value)
-            morsel = _make_morsel(key, text, _ENCODER.value_encode(text)[1])
-        if not isinstance(key, str) or not _is_valid(key, morsel.value):
+            morsel = make_morsel(key, text, _ENCODER.value_encode(text)[1])
+        if not isinstance(key, str) or not is_valid_cookie(key, morsel.value):
             raise _InvalidCookie(f"Invalid cookie name or value: {key!r}={morsel.value!r}")
         return morsel
 
@@ -386,7 +286,7 @@ class CookieJar(AbstractCookieJar):
             path = default_path
         morsel["domain"], morsel["path"] = domain, path
         now = time.time()
-        expires = _expiry(morsel, now)
+        expires = cookie_expiry(morsel, now)
         if expires is not None and expires <= now:
             self._remove(domain, path, morsel.key)
             return
@@ -432,7 +332,7 @@ class CookieJar(AbstractCookieJar):
             coded = value
         elif coded[:1] != '"':
             coded = _ENCODER.value_encode(value)[1]
-        return _make_morsel(morsel.key, value, coded, Morsel)
+        return make_morsel(morsel.key, value, coded, Morsel)
 
     def _make_room(self, domain: str) -> None:
         bucket = self._domains.get(domain)
@@ -580,13 +480,13 @@ class CookieJar(AbstractCookieJar):
             expires, (int, float, type(None))
         ):
             raise ValueError(f"Malformed cookie record: {record!r}")
-        if not _is_valid(name, value) or not path.startswith("/"):
+        if not is_valid_cookie(name, value) or not path.startswith("/"):
             return None
         if domain and self._cookie_domain(domain, "" if not host_only else domain) is None:
             return None
         if not self._unsafe and _ip_address(domain) is not None:
             return None
-        morsel = _make_morsel(name, value, coded)
+        morsel = make_morsel(name, value, coded)
         try:
             morsel.update(attributes)
         except CookieError as exc:
@@ -672,7 +572,7 @@ def _record_from_aiohttp(
     if group_domain and cookie_domain and not _domain_match(group_domain, cookie_domain):
         return None
     path = saved.get("path")
-    attributes = {k: v for k, v in saved.items() if k in _Morsel._reserved}
+    attributes = {k: v for k, v in saved.items() if k in CookieMorsel._reserved}
     for key in ("domain", "path"):
         attributes.pop(key, None)
     return {
@@ -696,9 +596,9 @@ def _saved_expiry(name: str, saved: dict[str, Any], attributes: dict[str, Any]) 
         relative: dict[str, str] = {
             k: str(attributes[k]) for k in ("max-age", "expires") if k in attributes
         }
-        probe = _Morsel()
+        probe = CookieMorsel()
         probe.update(relative)
-        return _expiry(probe, time.time())
+        return cookie_expiry(probe, time.time())
     try:
         expires = float(raw)
     except (TypeError, ValueError, OverflowError) as exc:

@@ -11,17 +11,15 @@ from urllib.parse import urlencode
 from multidict import MultiDict, MultiDictProxy
 
 from . import hdrs, multipart
+from ._http.rules import CTL_EXCEPT_HTAB
 from .helpers import guess_filename
 from .payload import BytesPayload, Payload, get_payload
 
 __all__ = ("FormData",)
 
-_FORBIDDEN = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))  # CTLs but HTAB
-
-
 def _check_header_safe(what: str, value: str) -> None:
     """These strings end up inside part headers, where CR/LF would start a new header."""
-    if not _FORBIDDEN.isdisjoint(value):
+    if not CTL_EXCEPT_HTAB.isdisjoint(value):
         raise ValueError(
             f"{what} must not contain CR, LF or NUL (nor another control character): {value!r}"
         )

@@ -1,28 +1,30 @@
-"""Small helpers shared by the client: credentials, MIME types, header values, sentinels.
+"""aiohttp's ``helpers`` path: small helpers shared by the client, and re-exported names.
 
-Lookups that consult the process environment (proxies, ``.netrc``) live in ``helpers_env`` and
-are re-exported here, because users import them from ``aiohttp.helpers``.
+Credentials live with the other value types (``_values``), media types with the codec
+(``_http/fields.py``) and environment lookups (proxies, ``.netrc``) in ``helpers_env``; they are
+re-exported here because users import them from ``aiohttp.helpers``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import functools
 import ipaddress
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote
 
-from multidict import MultiDict, MultiDictProxy
-from yarl import URL
-
 from . import hdrs
+from ._http.fields import MimeType, parse_mimetype
+from ._http.rules import CTL_EXCEPT_HTAB, TOKEN_RE
+from ._values import (
+    BasicAuth,
+    encode_basic_auth,
+    strip_auth_from_url,
+)
 from .helpers_env import (
     ProxyInfo,
     basicauth_from_netrc,
@@ -62,100 +64,6 @@ class _SENTINEL(enum.Enum):
 sentinel = _SENTINEL.sentinel
 
 
-# --- HTTP Basic authentication (RFC 7617) ---------------------------------------------------
-
-
-def _check_credentials(login: Any, password: Any) -> None:
-    if login is None:
-        raise ValueError("None is not allowed as login value")
-    if password is None:
-        raise ValueError("None is not allowed as password value")
-    if ":" in login:
-        # The user-id ends at the first colon, so one inside it cannot be carried (RFC 7617 §2).
-        raise ValueError('A ":" is not allowed in login (RFC 7617#section-2)')
-
-
-def _b64_credentials(login: str, password: str, encoding: str) -> str:
-    token = base64.b64encode(f"{login}:{password}".encode(encoding)).decode("ascii")
-    return f"Basic {token}"
-
-
-class _BasicAuthFields(NamedTuple):
-    login: str
-    password: str
-    encoding: str
-
-
-class BasicAuth(_BasicAuthFields):
-    """HTTP Basic credentials, as a tuple so it compares, hashes and unpacks like aiohttp's.
-
-    aiohttp 3.14 deprecates building one by hand in favour of :func:`encode_basic_auth`; the
-    same warning is raised here. Instances the library makes itself (from a URL, a header or
-    ``.netrc``) do not warn.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, login: str, password: str = "", encoding: str = "latin1") -> BasicAuth:
-        warnings.warn(
-            "BasicAuth is deprecated and will be removed in aiohttp 4.0; use "
-            "aiohttp.encode_basic_auth() with headers={'Authorization': ...} instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return _make_basic_auth(login, password, encoding)
-
-    @classmethod
-    def decode(cls, auth_header: str, encoding: str = "latin1") -> BasicAuth:
-        """Parse an ``Authorization: Basic ...`` value back into credentials."""
-        scheme, _, token = auth_header.strip().partition(" ")
-        if not token:
-            raise ValueError("Could not parse authorization header.")
-        if scheme.lower() != "basic":
-            raise ValueError(f"Unknown authorization method {scheme}")
-        try:
-            decoded = base64.b64decode(token.strip().encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError):
-            raise ValueError("Invalid base64 encoding.") from None
-        login, sep, password = decoded.decode(encoding).partition(":")
-        if not sep:
-            raise ValueError("Invalid credentials.")
-        return _make_basic_auth(login, password, encoding)
-
-    @classmethod
-    def from_url(cls, url: URL, *, encoding: str = "latin1") -> BasicAuth | None:
-        """Credentials embedded in ``url`` (``http://user:pass@host``), or None without a user."""
-        if not isinstance(url, URL):
-            raise TypeError("url should be yarl.URL instance")
-        if url.raw_user is None and url.raw_password is None:
-            return None
-        return _make_basic_auth(url.user or "", url.password or "", encoding)
-
-    def encode(self) -> str:
-        """The ``Authorization`` header value: ``Basic <base64(login:password)>``."""
-        return _b64_credentials(self.login, self.password, self.encoding)
-
-
-def _make_basic_auth(login: str, password: str = "", encoding: str = "latin1") -> BasicAuth:
-    """Build a validated BasicAuth without the deprecation warning meant for user code."""
-    _check_credentials(login, password)
-    return tuple.__new__(BasicAuth, (login, password, encoding))
-
-
-def encode_basic_auth(login: str, password: str = "", encoding: str = "utf-8") -> str:
-    """Encode credentials as an ``Authorization`` (or ``Proxy-Authorization``) header value."""
-    _check_credentials(login, password)
-    return _b64_credentials(login, password, encoding)
-
-
-def strip_auth_from_url(url: URL) -> tuple[URL, BasicAuth | None]:
-    """Split ``http://user:pass@host/`` into the bare URL and its credentials."""
-    auth = BasicAuth.from_url(url)
-    if auth is None:
-        return url, None
-    return url.with_user(None), auth
-
-
 # --- small value types ------------------------------------------------------------------------
 
 
@@ -165,16 +73,6 @@ class ETag:
 
     value: str
     is_weak: bool = False
-
-
-@dataclass(frozen=True)
-class MimeType:
-    """A parsed media type: ``application/rss+xml; charset=utf-8`` -> type, subtype, suffix."""
-
-    type: str
-    subtype: str
-    suffix: str
-    parameters: MultiDictProxy[str]
 
 
 class ChainMapProxy(Mapping[str, Any]):
@@ -216,43 +114,8 @@ class ChainMapProxy(Mapping[str, Any]):
         return f"ChainMapProxy({', '.join(map(repr, self._maps))})"
 
 
-# --- media types and header values ---------------------------------------------------------
-
-_PARAM_RE = re.compile(r';\s*([^\s=;]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?')
-_QUOTED_PAIR_RE = re.compile(r"\\(.)")
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return _QUOTED_PAIR_RE.sub(r"\1", value[1:-1])
-    return value
-
-
-@functools.lru_cache(maxsize=64)
-def parse_mimetype(mimetype: str) -> MimeType:
-    """Split a Content-Type value; cached because responses repeat the same few values."""
-    if not mimetype:
-        return MimeType("", "", "", MultiDictProxy(MultiDict()))
-    semicolon = mimetype.find(";")
-    full_type = (mimetype if semicolon < 0 else mimetype[:semicolon]).strip().lower()
-    params: MultiDict[str] = MultiDict()
-    if semicolon >= 0:
-        for key, value in _PARAM_RE.findall(mimetype[semicolon:]):
-            params.add(key.lower(), _unquote(value))
-    if full_type == "*":
-        full_type = "*/*"
-    mtype, _, subtype = full_type.partition("/")
-    subtype, _, suffix = subtype.partition("+")
-    return MimeType(mtype, subtype, suffix, MultiDictProxy(params))
-
-
-# RFC 9110 §5.6.2: token = 1*tchar.
-_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Printable ASCII (and tab) fits in a quoted-string as is, once '"' and '\' are escaped.
 _QDTEXT_RE = re.compile(r"[\t\x20-\x7e]*")
-# Control characters but HTAB.
-_FORBIDDEN_IN_HEADER = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 
 
 def _quoted_string(value: str) -> str:
@@ -278,13 +141,13 @@ def content_disposition_header(
     ``quote_fields=False`` sends non-ASCII values raw (what browsers do for form-data);
     the default encodes them per RFC 8187 so the header stays ASCII.
     """
-    if not disptype or not _TOKEN_RE.fullmatch(disptype):
+    if not disptype or not TOKEN_RE.fullmatch(disptype):
         raise ValueError(f"bad content disposition type {disptype!r}")
     parts = [disptype]
     for key, value in params.items():
-        if not key or not _TOKEN_RE.fullmatch(key):
+        if not key or not TOKEN_RE.fullmatch(key):
             raise ValueError(f"bad content disposition parameter {key!r}={value!r}")
-        if not _FORBIDDEN_IN_HEADER.isdisjoint(value):
+        if not CTL_EXCEPT_HTAB.isdisjoint(value):
             raise ValueError(
                 "CR, LF and NUL (nor other control characters) are not allowed in content "
                 f"disposition {key!r}"

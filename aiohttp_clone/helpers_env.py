@@ -12,13 +12,11 @@ import netrc
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.request import getproxies, proxy_bypass
 
 from yarl import URL
 
-if TYPE_CHECKING:
-    from .helpers import BasicAuth
+from ._values import BasicAuth, make_basic_auth, strip_auth_from_url
 
 client_logger = logging.getLogger("aiohttp_clone.client")
 
@@ -60,8 +58,6 @@ def netrc_from_env() -> netrc.netrc | None:
 
 def basicauth_from_netrc(netrc_obj: netrc.netrc | None, host: str) -> BasicAuth:
     """Credentials for ``host`` (or the ``default`` entry); LookupError when there are none."""
-    from .helpers import _make_basic_auth
-
     if netrc_obj is None:
         raise LookupError("No .netrc file found")
     entry = netrc_obj.authenticators(host)
@@ -69,13 +65,11 @@ def basicauth_from_netrc(netrc_obj: netrc.netrc | None, host: str) -> BasicAuth:
         raise LookupError(f"No entry for {host!r} found in the .netrc file.")
     login, account, password = entry
     # A .netrc may name the user as "account" only; fall back to it like curl does.
-    return _make_basic_auth(login or account or "", password or "")
+    return make_basic_auth(login or account or "", password or "")
 
 
 def proxies_from_env() -> dict[str, ProxyInfo]:
     """Proxy per scheme from ``*_PROXY`` variables (either case), credentials split off."""
-    from .helpers import strip_auth_from_url
-
     proxies: dict[str, ProxyInfo] = {}
     for scheme, value in getproxies().items():
         if scheme not in _PROXY_SCHEMES:

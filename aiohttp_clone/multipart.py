@@ -12,17 +12,23 @@ import json
 import re
 import sys
 import uuid
-import warnings
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import hdrs
-from .compression import Compressor, compressor_for
-from .helpers import parse_mimetype
+from ._http.content_coding import Compressor, compressor_for
+from ._http.fields import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    content_disposition_filename,
+    parse_content_disposition,
+    parse_mimetype,
+)
+from ._http.rules import CTL_EXCEPT_HTAB, TOKEN_RE
 from .payload import BytesPayload, JsonPayload, Payload, _Writer, get_payload
 
 __all__ = (
@@ -35,113 +41,12 @@ __all__ = (
     "parse_content_disposition",
 )
 
-_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# A parameter is a run of unquoted non-';' text and quoted strings (which may hold ';').
-_PARAM_SPLIT_RE = re.compile(r'(?:[^;"]|"(?:[^"\\]|\\.)*")+')
-_PARAMS_RE = re.compile(r'(?:;(?:[^;"]|"(?:[^"\\]|\\.)*")*)*')
-_QUOTED_PAIR_RE = re.compile(r"\\(.)")
-# RFC 8187: ext-value = charset "'" [ language ] "'" value-chars
-_EXT_VALUE_RE = re.compile(r"^([!#$%&+\-^_`{}~0-9A-Za-z]+)'([0-9A-Za-z-]*)'(.*)$", re.S)
 # RFC 2046 §5.1.1: 1 to 70 bchars, not ending in a space.
 _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 _READ_SIZE = 2**16
 
 
-class BadContentDispositionHeader(RuntimeWarning):
-    """Warned (not raised) when a Content-Disposition header cannot be parsed at all."""
-
-
-class BadContentDispositionParam(RuntimeWarning):
-    """Warned (not raised) when one parameter is malformed; the others are kept."""
-
-
-# --- Content-Disposition parsing (RFC 6266, RFC 8187) ---------------------------------------
-
-
-def _decode_ext_value(value: str) -> str | None:
-    match = _EXT_VALUE_RE.match(value)
-    if match is None:
-        return None
-    charset, _, encoded = match.groups()
-    try:
-        return unquote(encoded, encoding=charset or "utf-8", errors="strict")
-    except (LookupError, UnicodeDecodeError):
-        return None
-
-
-def _parse_param(key: str, raw: str) -> str | None:
-    """A parameter's value, or None when it is malformed."""
-    if key.endswith("*"):
-        if raw.startswith('"'):
-            return None  # ext-values are never quoted
-        return _decode_ext_value(raw) if "'" in raw else unquote(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        return _QUOTED_PAIR_RE.sub(r"\1", raw[1:-1])
-    return raw if _TOKEN_RE.fullmatch(raw) else None
-
-
-def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str, str]]:
-    """Split a Content-Disposition value into its type and parameters (lower-cased keys).
-
-    A malformed header yields ``(None, {})`` with a BadContentDispositionHeader warning.
-    """
-    if not header:
-        return None, {}
-    disptype, _, rest = header.partition(";")
-    disptype = disptype.strip()
-    if not _TOKEN_RE.fullmatch(disptype) or not _PARAMS_RE.fullmatch(";" + rest):
-        warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
-        return None, {}
-    params: dict[str, str] = {}
-    for item in _PARAM_SPLIT_RE.findall(rest):
-        key, sep, raw = item.partition("=")
-        key = key.strip().lower()
-        if not item.strip():
-            continue
-        if not sep or not _TOKEN_RE.fullmatch(key) or key in params:
-            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
-            return None, {}
-        value = _parse_param(key, raw.strip())
-        if value is None:
-            if key.endswith("*"):
-                warnings.warn(BadContentDispositionParam(item), stacklevel=2)
-                continue
-            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
-            return None, {}
-        params[key] = value
-    return disptype.lower(), params
-
-
-def content_disposition_filename(params: Mapping[str, str], name: str = "filename") -> str | None:
-    """The value of ``name`` from parsed parameters, preferring the RFC 8187 ``name*`` form.
-
-    Also joins RFC 2231 continuations (``name*0``, ``name*1``, ...).
-    """
-    if not params:
-        return None
-    for key in (f"{name}*", name):
-        if key in params:
-            return params[key]
-    pieces = []
-    index = 0
-    while True:
-        piece = params.get(f"{name}*{index}", params.get(f"{name}*{index}*"))
-        if piece is None:
-            break
-        pieces.append(piece)
-        index += 1
-    if not pieces:
-        return None
-    joined = "".join(pieces)
-    decoded = _decode_ext_value(joined) if "'" in joined else None
-    return joined if decoded is None else decoded
-
-
 # --- writing --------------------------------------------------------------------------------
-
-# Control characters but HTAB.
-_FORBIDDEN_IN_HEADER = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
-
 
 # RFC 7578 §4.7/§4.8: form-data parts carry no transfer or content coding, nor a length.
 _FORM_DATA_BANNED = (hdrs.CONTENT_ENCODING, hdrs.CONTENT_LENGTH, hdrs.CONTENT_TRANSFER_ENCODING)
@@ -259,7 +164,7 @@ class MultipartWriter(Payload):
             raise ValueError("boundary should contain ASCII only chars")
         if not _BOUNDARY_RE.fullmatch(boundary):
             raise ValueError(f"invalid multipart boundary {boundary!r} (RFC 2046 §5.1.1)")
-        param = boundary if _TOKEN_RE.fullmatch(boundary) else f'"{boundary}"'
+        param = boundary if TOKEN_RE.fullmatch(boundary) else f'"{boundary}"'
         super().__init__(None, content_type=f"multipart/{subtype}; boundary={param}")
         self._boundary = boundary.encode("ascii")
         self._is_form_data = subtype == "form-data"
@@ -297,7 +202,7 @@ class MultipartWriter(Payload):
     def append_payload(self, payload: Payload) -> Payload:
         headers = payload.headers
         for name, value in headers.items():
-            if not _FORBIDDEN_IN_HEADER.isdisjoint(name + value):
+            if not CTL_EXCEPT_HTAB.isdisjoint(name + value):
                 raise ValueError(
                     "CR, LF and NUL (nor other control characters) are not allowed in part "
                     f"header {name!r}"
@@ -702,7 +607,7 @@ class MultipartReader:
             if len(headers) >= max_headers:
                 raise ValueError(f"more than {max_headers} headers in a multipart part")
             name, sep, value = line.partition(b":")
-            if not sep or not _TOKEN_RE.fullmatch(name.decode("latin-1")):
+            if not sep or not TOKEN_RE.fullmatch(name.decode("latin-1")):
                 raise ValueError(f"invalid multipart part header {line[:80]!r}")
             try:
                 text = value.decode("utf-8")

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
-from .http_exceptions import LineTooLong
+from ._http.errors import LineTooLong
 
 __all__ = (
     "EMPTY_PAYLOAD",

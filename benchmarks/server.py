@@ -100,7 +100,7 @@ def _unmask_py(key: bytes, data: memoryview) -> None:
 
 def _load_unmask() -> Callable[[bytes, memoryview], None]:
     try:  # the project's own C mask, whatever AIOHTTP_CLONE_NO_EXTENSIONS says
-        from aiohttp_clone._websocket_mask import websocket_mask
+        from aiohttp_clone._websocket.mask_c import websocket_mask
     except ImportError:
         return _unmask_py
     return cast(Callable[[bytes, memoryview], None], websocket_mask)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from aiohttp_clone._http_parser_py import HttpResponseParser as PyParser
-from aiohttp_clone.http_message import END_OF_MESSAGE
+from aiohttp_clone._http.messages import END_OF_MESSAGE
+from aiohttp_clone._http.parser_py import HttpResponseParser as PyParser
 
 
 def _response(header_count: int, body: bytes = b"x" * 100) -> bytes:

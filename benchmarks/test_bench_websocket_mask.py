@@ -13,14 +13,14 @@ from collections.abc import Callable
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from aiohttp_clone import _websocket_mask_py
+from aiohttp_clone._websocket import mask_py as _websocket_mask_py
 
 SIZES = {"125B": 125, "4KiB": 4096, "64KiB": 65536, "1MiB": 1 << 20, "16MiB": 16 << 20}
 MASK = os.urandom(4)
 
 
 def _ours_c() -> Callable[[bytearray], object]:
-    from aiohttp_clone._websocket_mask import websocket_mask
+    from aiohttp_clone._websocket.mask_c import websocket_mask
 
     return lambda buf: websocket_mask(MASK, buf)
 

@@ -16,17 +16,25 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+C_TWINS = ("aiohttp_clone._http_parser", "aiohttp_clone._websocket.mask_c")
+"""The compiled twins, by module name (setup.py builds each from its .pyx)."""
 
-def load_twin(name: str) -> tuple[ModuleType, str]:
-    """The C twin ``aiohttp_clone.<name>`` and a line saying where it came from."""
-    qualified = f"aiohttp_clone.{name}"
+
+def built_file(directory: Path, qualified: str) -> list[Path]:
+    """The extension files of module ``qualified`` under a build directory."""
+    *package, name = qualified.split(".")
+    return sorted(Path(directory, *package).glob(f"{name}.*.so"))
+
+
+def load_twin(qualified: str) -> tuple[ModuleType, str]:
+    """The C twin ``qualified`` and a line saying where it came from."""
     directory = os.environ.get("FUZZ_EXTENSION_DIR")
     if not directory:
         module = importlib.import_module(qualified)
         return module, f"{qualified}: {module.__file__} (not instrumented)"
-    found = sorted(Path(directory, "aiohttp_clone").glob(f"{name}.*.so"))
+    found = built_file(Path(directory), qualified)
     if not found:
-        sys.exit(f"no {name}.*.so in {directory}/aiohttp_clone: build it first (make fuzz)")
+        sys.exit(f"no build of {qualified} in {directory}: build it first (make fuzz)")
     spec = importlib.util.spec_from_file_location(qualified, found[0])
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

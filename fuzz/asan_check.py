@@ -10,16 +10,17 @@ from pathlib import Path
 import pytest
 
 import aiohttp_clone
-from aiohttp_clone import _http_parser, _websocket_mask
+from aiohttp_clone import _http_parser
+from aiohttp_clone._websocket import mask_c
 
 EXPECTED = Path(__file__).resolve().parent.parent / "build" / "asan" / "lib" / "aiohttp_clone"
-MODULES = (aiohttp_clone, _http_parser, _websocket_mask)
+MODULES = (aiohttp_clone, _http_parser, mask_c)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for module in MODULES:
         where = Path(module.__file__ or "?").resolve()
-        if where.parent != EXPECTED:
+        if not where.is_relative_to(EXPECTED):
             raise pytest.UsageError(f"{module.__name__} came from {where}, not {EXPECTED}")
         # Printed even under -q, which hides the report header.
         print(f"asan build: {module.__name__} from {where}", flush=True)

@@ -30,9 +30,10 @@ from typing import Any
 
 import atheris
 
-from aiohttp_clone import _http_parser_py, _http_rules
+from aiohttp_clone._http import parser_py as _http_parser_py
+from aiohttp_clone._http import rules as _http_rules
+from aiohttp_clone._http.messages import RawResponseMessage
 from aiohttp_clone.http_exceptions import HttpProcessingError
-from aiohttp_clone.http_message import RawResponseMessage
 from fuzz._native import instrument_module, load_twin
 
 METHODS = ("GET", "HEAD", "CONNECT", "head")
@@ -161,7 +162,7 @@ def check(c_parser: Callable[..., Any], data: bytes) -> None:
 
 
 def main(argv: list[str]) -> None:
-    module, where = load_twin("_http_parser")
+    module, where = load_twin("aiohttp_clone._http_parser")
     print(where, file=sys.stderr, flush=True)
     c_parser = module.HttpResponseParser
     instrument_module(_http_parser_py)

@@ -23,8 +23,9 @@ from typing import Any
 
 import atheris
 
-from aiohttp_clone import _websocket_mask_py, websocket_reader
-from aiohttp_clone.websocket_models import WebSocketError
+from aiohttp_clone._websocket import mask_py as _websocket_mask_py
+from aiohttp_clone._websocket import reader as websocket_reader
+from aiohttp_clone._websocket.models import WebSocketError
 from fuzz._native import instrument_module, load_twin
 from fuzz.fuzz_http_parser import Divergence, cut_points
 
@@ -94,7 +95,7 @@ def check(c_mask: Any, data: bytes) -> None:
 
 
 def main(argv: list[str]) -> None:
-    module, where = load_twin("_websocket_mask")
+    module, where = load_twin("aiohttp_clone._websocket.mask_c")
     print(where, file=sys.stderr, flush=True)
     instrument_module(websocket_reader)
     atheris.Setup(argv, lambda data: check(module.websocket_mask, data))

@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from fuzz._native import C_TWINS, built_file
+
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = ROOT / "fuzz"
 WORK = ROOT / "build" / "fuzz"
@@ -83,8 +85,8 @@ def build_instrumented(sanitizer: str) -> Path | None:
         env=env,
         check=True,
     )
-    for name in ("_http_parser", "_websocket_mask"):
-        if not list((out / "lib" / "aiohttp_clone").glob(f"{name}.*.so")):
+    for name in C_TWINS:
+        if not built_file(out / "lib", name):
             sys.exit(f"[fuzz] the instrumented {name} was not built (see the compiler output)")
     return out / "lib"
 

@@ -1,4 +1,8 @@
-"""Shared fixtures. ``AIOHTTP_CLONE_REQUIRE_EXTENSIONS=1`` makes the run fail unless C is active."""
+"""Shared fixtures.
+
+``AIOHTTP_CLONE_REQUIRE_EXTENSIONS=1`` makes the run fail unless every C twin is active;
+``AIOHTTP_CLONE_NO_EXTENSIONS=1`` makes it fail if any is.
+"""
 
 import os
 import shutil
@@ -29,13 +33,17 @@ from tests.servers import (
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS") and not aiohttp_clone.USING_C_EXTENSIONS:
-        pytest.exit("the C extensions were required but the pure-Python twins are active", 3)
+    active = aiohttp_clone._twins.ACTIVE
+    if os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS") and not all(active.values()):
+        pytest.exit(f"every C twin was required, but not all are active: {active}", 3)
+    if os.environ.get("AIOHTTP_CLONE_NO_EXTENSIONS") and any(active.values()):
+        pytest.exit(f"the pure-Python run has a C twin active: {active}", 3)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    kind = "C extensions" if aiohttp_clone.USING_C_EXTENSIONS else "pure Python"
-    return f"aiohttp_clone implementation: {kind}"
+    active = aiohttp_clone._twins.ACTIVE
+    kinds = ", ".join(f"{name}: {'C' if c else 'Python'}" for name, c in active.items())
+    return f"aiohttp_clone twins: {kinds}"
 
 
 # ------------------------------------------------------------------------------- real peers

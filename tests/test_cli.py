@@ -21,9 +21,9 @@ import pytest
 
 import aiohttp_clone
 from aiohttp_clone.cli import exit_code_for_status, split_words
-from aiohttp_clone.cli_bench import percentile
-from aiohttp_clone.cli_items import ItemError, split_item
-from aiohttp_clone.cli_progress import Progress, format_duration, format_size
+from aiohttp_clone.cli.bench import percentile
+from aiohttp_clone.cli.items import ItemError, split_item
+from aiohttp_clone.cli.progress import Progress, format_duration, format_size
 from tests.asgi_app import HELLO, JSON_DOC, byte_pattern
 from tests.proxy import RecordingProxy
 from tests.servers import ServerInfo, free_port

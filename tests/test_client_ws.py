@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
+from aiohttp_clone._websocket import WebSocketError, WSCloseCode, WSMsgType
 from aiohttp_clone.client import ClientSession
 from aiohttp_clone.client_exceptions import (
     ClientConnectionResetError,
@@ -18,7 +19,6 @@ from aiohttp_clone.client_exceptions import (
     WSServerHandshakeError,
 )
 from aiohttp_clone.client_ws import ClientWebSocketResponse, ClientWSTimeout
-from aiohttp_clone.websocket_codec import WebSocketError, WSCloseCode, WSMsgType
 from tests.servers import HOST, RawHandler, RawServer, head_header, read_request_head
 
 pytestmark = pytest.mark.timeout(60)

@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterator
 import brotli
 import pytest
 
-from aiohttp_clone import compression
-from aiohttp_clone.client_exceptions import ClientPayloadError
-from aiohttp_clone.compression import (
+from aiohttp_clone._http import content_coding as compression
+from aiohttp_clone._http.content_coding import (
     ACCEPT_ENCODING,
     MAX_OUTPUT,
     ZSTD_AVAILABLE,
@@ -20,6 +19,7 @@ from aiohttp_clone.compression import (
     decoder_for,
     set_zlib_backend,
 )
+from aiohttp_clone._http.errors import ContentCodingError
 
 zstandard = pytest.importorskip("zstandard") if ZSTD_AVAILABLE else None
 needs_zstd = pytest.mark.skipif(not ZSTD_AVAILABLE, reason="no zstd implementation installed")
@@ -172,26 +172,26 @@ def test_corrupt_stream(encoding: str) -> None:
     data = bytearray(ENCODERS[encoding](BODY))
     for i in range(8, len(data), 97):
         data[i] ^= 0x55
-    with pytest.raises(ClientPayloadError, match=f"content-encoding: {encoding}"):
+    with pytest.raises(ContentCodingError, match=f"content-encoding: {encoding}"):
         decode_all(decoder(encoding), bytes(data), 4096)
 
 
 @pytest.mark.parametrize("encoding", sorted(ENCODERS))
 def test_truncated_stream(encoding: str) -> None:
     data = ENCODERS[encoding](BODY)
-    with pytest.raises(ClientPayloadError, match=f"{encoding}.*truncated"):
+    with pytest.raises(ContentCodingError, match=f"{encoding}.*truncated"):
         decode_all(decoder(encoding), data[: len(data) // 2], 4096)
 
 
 def test_deflate_body_of_one_byte_is_truncated() -> None:
     dec = decoder("deflate")
     assert dec.decompress(b"x") == b""
-    with pytest.raises(ClientPayloadError, match="truncated"):
+    with pytest.raises(ContentCodingError, match="truncated"):
         dec.flush()
 
 
 def test_not_gzip_at_all() -> None:
-    with pytest.raises(ClientPayloadError, match="gzip"):
+    with pytest.raises(ContentCodingError, match="gzip"):
         decode_all(decoder("gzip"), b"plain text, not gzip", 100)
 
 
@@ -199,7 +199,7 @@ def test_not_gzip_at_all() -> None:
 def test_zstd_window_over_8_mib_is_refused() -> None:
     data = zstd_compress(b"abc" * 1000, window_log=24)
     assert decode_all(decoder("zstd"), zstd_compress(b"abc", window_log=23), 10) == b"abc"
-    with pytest.raises(ClientPayloadError, match="zstd"):
+    with pytest.raises(ContentCodingError, match="zstd"):
         decode_all(decoder("zstd"), data, 1000)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from aiohttp_clone import client_proto
-from aiohttp_clone.compression import MAX_OUTPUT, ZSTD_AVAILABLE
+from aiohttp_clone._http.content_coding import MAX_OUTPUT, ZSTD_AVAILABLE
 from aiohttp_clone.streams import StreamReader
 from tests.servers import drain_until_eof, read_request, respond_with
 

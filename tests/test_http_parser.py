@@ -1,11 +1,17 @@
 """Every rule of docs/PARSER.md, run against both parser twins."""
 
-import os
 
 import pytest
 
-from aiohttp_clone import _http_rules as R
-from aiohttp_clone._http_parser_py import HttpResponseParser as PyParser
+from aiohttp_clone._http import rules as R
+from aiohttp_clone._http.messages import (
+    END_OF_CHUNK,
+    END_OF_MESSAGE,
+    HttpVersion,
+    HttpVersion10,
+    HttpVersion11,
+    RawResponseMessage,
+)
 from aiohttp_clone.http_exceptions import (
     BadHttpMessage,
     BadStatusLine,
@@ -15,28 +21,13 @@ from aiohttp_clone.http_exceptions import (
     LineTooLong,
     TransferEncodingError,
 )
-from aiohttp_clone.http_message import (
-    END_OF_CHUNK,
-    END_OF_MESSAGE,
-    HttpVersion,
-    HttpVersion10,
-    HttpVersion11,
-    RawResponseMessage,
-)
+from tests.twins import PARSERS, PyParser
 
 
-@pytest.fixture(params=["py", "c"])
+@pytest.fixture(params=list(PARSERS.values()), ids=list(PARSERS))
 def parser_cls(request: pytest.FixtureRequest) -> type:
-    """Both twins; the C one is skipped when not built, unless it is required."""
-    if request.param == "py":
-        return PyParser
-    try:
-        from aiohttp_clone._http_parser import HttpResponseParser
-    except ImportError as exc:
-        if os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS"):
-            pytest.fail(f"the C parser twin is required but cannot be imported: {exc}")
-        pytest.skip(f"the C parser twin is not built: {exc}")
-    return HttpResponseParser
+    """Every parser twin built (both, whenever the C extensions are required)."""
+    return request.param  # type: ignore[no-any-return]
 
 
 def coalesce(events: list) -> list:

@@ -14,26 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiohttp_clone import _http_rules as R
-from aiohttp_clone._http_parser_py import HttpResponseParser as PyParser
+from aiohttp_clone._http import rules as R
+from aiohttp_clone._http.messages import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 from aiohttp_clone.http_exceptions import HttpProcessingError
-from aiohttp_clone.http_message import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
+from tests.twins import PARSERS, CParser, PyParser
+from tests.twins import needs_c_parser as needs_c
 
-
-def _load_c_parser() -> type | None:
-    try:
-        from aiohttp_clone._http_parser import HttpResponseParser
-    except ImportError:
-        if os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS"):
-            raise
-        return None
-    return HttpResponseParser
-
-
-CParser = _load_c_parser()
-needs_c = pytest.mark.skipif(
-    CParser is None, reason="the C parser twin (aiohttp_clone._http_parser) is not built"
-)
 SETTINGS = settings(
     max_examples=int(os.environ.get("PARSER_FUZZ_EXAMPLES", "300")),
     deadline=None,
@@ -408,7 +394,7 @@ PREFIXES = st.sampled_from(
 
 
 def _fuzz_twins() -> list[type]:
-    return [PyParser] if CParser is None else [PyParser, CParser]
+    return list(PARSERS.values())
 
 
 @settings(

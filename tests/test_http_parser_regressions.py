@@ -7,31 +7,18 @@ below are already decoded (configuration, cuts, bytes).
 """
 
 import itertools
-import os
 import zlib
 
 import pytest
 
-from aiohttp_clone._http_parser_py import HttpResponseParser as PyParser
+from aiohttp_clone._http.messages import END_OF_MESSAGE
+from aiohttp_clone._websocket.models import WebSocketError, WSCloseCode
+from aiohttp_clone._websocket.reader import WebSocketReader
 from aiohttp_clone.http_exceptions import BadHttpMessage, HttpProcessingError
-from aiohttp_clone.http_message import END_OF_MESSAGE
-from aiohttp_clone.websocket_models import WebSocketError, WSCloseCode
-from aiohttp_clone.websocket_reader import WebSocketReader
+from tests.twins import PARSERS
 
 
-def _twins() -> list[type]:
-    twins: list[type] = [PyParser]
-    try:
-        from aiohttp_clone._http_parser import HttpResponseParser as CParser
-    except ImportError:
-        if os.environ.get("AIOHTTP_CLONE_REQUIRE_EXTENSIONS"):
-            raise
-    else:
-        twins.append(CParser)
-    return twins
-
-
-@pytest.fixture(params=_twins(), ids=lambda cls: cls.__module__.rsplit(".", 1)[-1])
+@pytest.fixture(params=list(PARSERS.values()), ids=list(PARSERS))
 def parser_cls(request: pytest.FixtureRequest) -> type:
     return request.param  # type: ignore[no-any-return]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from multidict import CIMultiDict
 
-from aiohttp_clone import http_message
+from aiohttp_clone._http import messages as http_message
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
 from aiohttp_clone.http_writer import (
     HttpVersion,

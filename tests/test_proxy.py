@@ -14,7 +14,7 @@ import pytest
 from yarl import URL
 
 import aiohttp_clone as aiohttp
-from aiohttp_clone.helpers import _make_basic_auth
+from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.servers import free_port
 
 PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from aiohttp_clone.websocket_codec import (
+from aiohttp_clone._websocket import (
     WebSocketError,
     WebSocketReader,
     WebSocketWriter,

@@ -5,17 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from aiohttp_clone import _websocket_mask_py, websocket_mask
+from aiohttp_clone._websocket import mask as websocket_mask
+from tests.twins import MASKS as TWINS
 
 MaskFunc = Callable[[bytes, bytearray], None]
-
-TWINS: dict[str, MaskFunc] = {"python": _websocket_mask_py.websocket_mask}
-try:
-    from aiohttp_clone import _websocket_mask
-
-    TWINS["c"] = _websocket_mask.websocket_mask
-except ImportError:  # pure-Python build: the C twin is tested where it was built
-    pass
 
 MAX_LEN = 4096
 MASK = bytes((0x5A, 0xC3, 0x00, 0xFF))  # a zero byte exercises the Python twin's skip

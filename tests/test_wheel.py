@@ -49,23 +49,23 @@ import asyncio, importlib, json, sys
 from pathlib import Path
 
 import aiohttp_clone
-import aiohttp_clone.http_parser
-import aiohttp_clone.websocket_mask
+import aiohttp_clone._twins
+import aiohttp_clone._websocket.mask
 
 package = Path(aiohttp_clone.__file__).parent
 assert str(package).startswith(sys.prefix), f"imported from {package}, not the venv"
-assert aiohttp_clone.USING_C_EXTENSIONS, "C twins not active"
-assert aiohttp_clone.http_parser.USING_C_EXTENSIONS, "parser: Python twin active"
-assert aiohttp_clone.websocket_mask.USING_C_EXTENSIONS, "websocket mask: Python twin active"
-for name in ("_http_parser", "_websocket_mask"):
-    module = importlib.import_module(f"aiohttp_clone.{name}")
+active = aiohttp_clone._twins.ACTIVE
+assert aiohttp_clone.USING_C_EXTENSIONS, f"C twins not all active: {active}"
+assert active == {"http_parser": True, "websocket_mask": True}, active
+for name in ("_http_parser", "_websocket/mask_c"):
+    module = importlib.import_module("aiohttp_clone." + name.replace("/", "."))
     assert module.__file__.endswith(".so"), module.__file__
     assert (package / f"{name}.pyi").is_file(), f"{name}.pyi not installed"
 assert (package / "py.typed").is_file(), "py.typed not installed"
 
 data = bytearray(range(256)) * 3
 expected = bytes(b ^ b"\\x01\\x02\\x03\\x04"[i % 4] for i, b in enumerate(data))
-aiohttp_clone.websocket_mask.websocket_mask(b"\\x01\\x02\\x03\\x04", data)
+aiohttp_clone._websocket.mask.websocket_mask(b"\\x01\\x02\\x03\\x04", data)
 assert bytes(data) == expected, "C websocket mask gave a wrong result"
 
 async def main(base):

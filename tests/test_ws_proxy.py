@@ -24,7 +24,7 @@ import pytest
 from yarl import URL
 
 import aiohttp_clone as aiohttp
-from aiohttp_clone.helpers import _make_basic_auth
+from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.proxy import RecordingProxy
 from tests.servers import (
     ProxyProcess,

@@ -14,7 +14,7 @@ import codecs
 import zlib
 from typing import Any
 
-from .websocket_models import WebSocketError, WSCloseCode, WSMessage, WSMsgType
+from .models import WebSocketError, WSCloseCode, WSMessage, WSMsgType
 
 __all__ = ("WebSocketReader",)
 

@@ -1,7 +1,7 @@
 """The ``aiohttp-clone`` command: HTTP requests from the shell, in the spirit of httpie and curl.
 
 This module turns the command line into a request plan and the outcome into an exit code; the
-request itself is made in ``cli_transfer`` and the load generator lives in ``cli_bench``.
+request itself is made in ``cli/transfer.py`` and the load generator lives in ``cli/bench.py``.
 Failures a user can meet (refused connections, timeouts, bad URLs) become one line on stderr and
 an exit code a script can test, never a traceback.
 """
@@ -17,13 +17,13 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from . import __version__, cli_bench
-from .cli_items import ItemError, RequestItems, parse_items
-from .cli_output import Style, wants_colour
-from .cli_transfer import Options, RequestPlan, perform
-from .client_exceptions import ClientConnectorError, ClientError, InvalidURL, TooManyRedirects
-from .helpers import BasicAuth
-from .http_parser import USING_C_EXTENSIONS
+from .. import USING_C_EXTENSIONS, __version__
+from ..client_exceptions import ClientConnectorError, ClientError, InvalidURL, TooManyRedirects
+from ..helpers import BasicAuth
+from . import bench as cli_bench
+from .items import ItemError, RequestItems, parse_items
+from .output import Style, wants_colour
+from .transfer import Options, RequestPlan, perform
 
 __all__ = ("build_parser", "build_plan", "exit_code_for_status", "main")
 
@@ -59,7 +59,7 @@ exit codes: 0 ok, 1 bad input or local error, 2 network error or timeout,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The request command's options; ``bench`` has its own parser in ``cli_bench``."""
+    """The request command's options; ``bench`` has its own parser in ``cli/bench.py``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage="%(prog)s [options] [METHOD] URL [ITEM ...]",

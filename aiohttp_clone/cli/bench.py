@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .client import ClientSession, ClientTimeout
-from .client_exceptions import ClientError
-from .connector import TCPConnector
+from ..client import ClientSession, ClientTimeout
+from ..client_exceptions import ClientError
+from ..connector import TCPConnector
 
 __all__ = ("BenchResult", "build_parser", "main", "percentile", "run_bench")
 

@@ -10,7 +10,7 @@ Sans-I/O: bytes in, bytes out. The connection drives a decoder like this::
 
 Every ``decompress`` call returns at most ``MAX_OUTPUT`` bytes, so a compression bomb never
 expands by more than that per call; the input not yet decoded stays inside the decoder until the
-caller asks again. Decoding errors and truncated streams raise ``ClientPayloadError`` naming the
+caller asks again. Decoding errors and truncated streams raise ``ContentCodingError`` naming the
 encoding. An unknown or unavailable coding anywhere in the header makes ``decoder_for`` return
 None: the body is then handed over as received (as aiohttp does), never half-decoded.
 """
@@ -23,7 +23,7 @@ from functools import partial
 from types import ModuleType
 from typing import Any, Protocol
 
-from .client_exceptions import ClientPayloadError
+from .errors import ContentCodingError
 
 try:
     import brotli  # type: ignore[import-untyped]
@@ -111,8 +111,8 @@ class ContentDecoder(Protocol):
         """At the end of the body: the last bytes; raises if the stream was cut short."""
 
 
-def _decode_error(encoding: str, detail: object) -> ClientPayloadError:
-    return ClientPayloadError(f"Can not decode content-encoding: {encoding} ({detail})")
+def _decode_error(encoding: str, detail: object) -> ContentCodingError:
+    return ContentCodingError(f"Can not decode content-encoding: {encoding} ({detail})")
 
 
 class _Decoder:
@@ -173,7 +173,7 @@ class _Decoder:
     def _finish(self) -> bytes:
         raise NotImplementedError
 
-    def _truncated(self) -> ClientPayloadError:
+    def _truncated(self) -> ContentCodingError:
         return _decode_error(self.encoding, "stream truncated")
 
 

@@ -8,6 +8,9 @@ messages on the (cold) error path, so a message can never drift between the twin
 import re
 
 # --- byte classes (RFC 9110 section 5.6.2, RFC 9112 section 4) -------------------------------
+# One grammar for the whole package: the parser twins use the byte forms, the modules that write
+# or read header values (request heads, media types, Content-Disposition, Digest challenges,
+# cookies, form fields) the str forms below.
 
 DIGIT = b"0123456789"
 HEXDIG = b"0123456789abcdefABCDEF"
@@ -18,6 +21,20 @@ TCHAR = b"!#$%&'*+-.^_`|~" + DIGIT + b"ABCDEFGHIJKLMNOPQRSTUVWXYZ" + b"abcdefghi
 """tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" /
 "~" / DIGIT / ALPHA  (RFC 9110 section 5.6.2); a field-name is 1*tchar."""
 
+TCHAR_CLASS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+"""``tchar`` as a regular-expression character class (str)."""
+TOKEN_PATTERN = TCHAR_CLASS + "+"
+"""token = 1*tchar, as regular-expression text, for patterns that embed a token."""
+TOKEN_RE = re.compile(TOKEN_PATTERN)
+"""``TOKEN_RE.fullmatch(text)``: whether ``text`` is a token."""
+QUOTED_PAIR_RE = re.compile(r"\\(.)", re.DOTALL)
+"""quoted-pair = "\\" ( HTAB / SP / VCHAR / obs-text ): ``sub(r"\\1", inner)`` unescapes the
+inside of a quoted-string."""
+CTL_EXCEPT_HTAB = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
+"""The control characters a field value may not hold (RFC 9110 section 5.5): all but HTAB."""
+CTL_EXCEPT_HTAB_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""Finds the first character of ``CTL_EXCEPT_HTAB`` in a str."""
+
 FIELD_VALUE_BYTES = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 """HTAB / SP / VCHAR / obs-text: what a field value or a reason-phrase may contain.
 Everything else (0x00-0x08, 0x0A-0x1F, 0x7F) is rejected."""
@@ -27,13 +44,13 @@ Everything else (0x00-0x08, 0x0A-0x1F, 0x7F) is rejected."""
 # quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
 # qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
 # quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-_TOKEN_RE = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN_BYTES = TOKEN_PATTERN.encode("ascii")
 _QUOTED_RE = rb'"(?:[\t !\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
 CHUNK_EXT_RE = re.compile(
     rb"(?:[ \t]*;[ \t]*"
-    + _TOKEN_RE
+    + _TOKEN_BYTES
     + rb"(?:[ \t]*=[ \t]*(?:"
-    + _TOKEN_RE
+    + _TOKEN_BYTES
     + rb"|"
     + _QUOTED_RE
     + rb"))?)*"

@@ -12,7 +12,11 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-__all__ = ("WSCloseCode", "WSMessage", "WSMsgType", "WebSocketError")
+__all__ = ("WS_KEY", "WSCloseCode", "WSMessage", "WSMsgType", "WebSocketError")
+
+
+WS_KEY = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+"""The GUID RFC 6455 section 1.3 appends to Sec-WebSocket-Key to compute the accept value."""
 
 
 class WSCloseCode(IntEnum):

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import IO, Any
 
-from . import hdrs
-from .cli_output import (
+from .. import hdrs
+from ..client import ClientSession, ClientTimeout
+from ..client_reqrep import ClientResponse
+from ..helpers import BasicAuth
+from ..tracing import TraceConfig, TraceRequestHeadersSentParams, TraceRequestRedirectParams
+from .output import (
     BINARY_NOTE,
     Style,
     format_request_head,
@@ -20,11 +24,7 @@ from .cli_output import (
     is_binary,
     render_body,
 )
-from .cli_progress import Progress
-from .client import ClientSession, ClientTimeout
-from .client_reqrep import ClientResponse
-from .helpers import BasicAuth
-from .tracing import TraceConfig, TraceRequestHeadersSentParams, TraceRequestRedirectParams
+from .progress import Progress
 
 __all__ = ("Options", "RequestPlan", "perform")
 

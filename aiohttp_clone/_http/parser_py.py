@@ -1,7 +1,7 @@
 """The pure-Python twin of the HTTP/1.1 response parser (the reference for the C twin).
 
 Sans-I/O: bytes in, events out. The rules, their order and every message are fixed by
-``docs/PARSER.md`` and ``_http_rules.py``; the C twin must behave identically.
+``docs/PARSER.md`` and ``rules.py``; the C twin must behave identically.
 
 How it stays linear: ``_buf`` only ever holds the start of one unterminated line (never more
 than the line limit plus a CR). Each new input is searched for LF once, from where parsing
@@ -13,8 +13,8 @@ from typing import NoReturn
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import _http_rules as R
-from .http_exceptions import (
+from . import rules as R
+from .errors import (
     BadHttpMessage,
     BadStatusLine,
     ContentLengthError,
@@ -23,7 +23,7 @@ from .http_exceptions import (
     LineTooLong,
     TransferEncodingError,
 )
-from .http_message import (
+from .messages import (
     END_OF_CHUNK,
     END_OF_MESSAGE,
     HttpVersion,

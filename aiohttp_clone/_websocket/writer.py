@@ -11,8 +11,8 @@ import os
 import zlib
 from struct import Struct
 
-from .websocket_mask import websocket_mask
-from .websocket_models import WSMsgType
+from .mask import websocket_mask
+from .models import WSMsgType
 
 __all__ = ("WebSocketWriter", "deflate_offer", "negotiate_deflate")
 
