@@ -28,6 +28,7 @@ __all__ = (
     "ConnectionKey",
     "ContentDisposition",
     "Fingerprint",
+    "ReadOptions",
     "RequestInfo",
     "SSLValue",
     "encode_basic_auth",
@@ -145,6 +146,22 @@ class ClientTimeout:
 
 
 DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
+
+
+class ReadOptions(NamedTuple):
+    """How one response is read: what the connection's protocol needs before its head arrives.
+
+    A session builds its default once; a request that overrides none of these shares it.
+    """
+
+    read_until_eof: bool = True
+    """A response without Content-Length or chunked framing ends when the connection closes."""
+    auto_decompress: bool = True
+    read_bufsize: int = 2**18
+    sock_read: float | None = None
+    max_line_size: int = 8190
+    max_field_size: int = 8190
+    max_headers: int = 128
 
 
 # --- TLS --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from multidict import CIMultiDict, istr
 from yarl import URL
@@ -21,21 +21,20 @@ from yarl import URL
 from . import hdrs
 from ._http.content_coding import ACCEPT_ENCODING
 from ._http.messages import HttpVersion, HttpVersion11
-from ._values import DEFAULT_TIMEOUT, ClientTimeout
+from ._values import DEFAULT_TIMEOUT, ClientTimeout, ReadOptions
 from .abc import AbstractCookieJar
 from .client_cm import (
     _RequestContextManager,
     _SessionRequestContextManager,
     _WSRequestContextManager,
 )
-from .client_exceptions import (
-    InvalidUrlClientError,
-    NonHttpUrlClientError,
-)
-from .client_pipeline import ClientMiddlewareType, RequestPipeline, _overlay_headers
-from .client_reqrep import ClientRequest, ClientResponse, JsonBody, _default_fallback_charset
+from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from .client_pipeline import ClientMiddlewareType, RequestPipeline, SessionConfig
+from .client_reqrep import ClientRequest, JsonBody
+from .client_response import ClientResponse, _default_fallback_charset
 from .client_timers import Deadlines
 from .client_ws import ClientWebSocketResponse
+from .client_ws_connect import ws_connect
 from .connector import BaseConnector, TCPConnector
 from .connector_tls import resolve_ssl
 from .cookiejar import CookieJar
@@ -45,18 +44,11 @@ from .tracing import Trace, TraceConfig
 
 __all__ = ("ClientSession", "ClientTimeout", "request")
 
-_T = TypeVar("_T")
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _WS_SCHEMES = frozenset(("ws", "wss"))
 _ALLOWED_SCHEMES = _HTTP_SCHEMES | _WS_SCHEMES
 _URL_CACHE_SIZE = 256  # request URLs remembered per session; cleared when full
-_REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
-_CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
-_IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 _USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp_clone/0.1.0"
-
-
-
 
 
 class ClientSession:
@@ -115,55 +107,57 @@ class ClientSession:
         if loop is not None:
             warnings.warn("The loop argument is deprecated", DeprecationWarning, stacklevel=2)
         self._loop = loop or asyncio.get_running_loop()
-        if base_url is None or isinstance(base_url, URL):
-            self._base_url: URL | None = base_url
-        else:
-            self._base_url = URL(base_url)
-        if self._base_url is not None and not (
-            self._base_url.absolute and self._base_url.path.endswith("/")
-        ):
-            raise ValueError("base_url must be an absolute URL ending with a slash")
+        self._base_url = _checked_base_url(base_url)
         if connector is None:
             connector = TCPConnector(loop=self._loop)
         self._connector = connector
         self._connector_owner = connector_owner
         self._timeout = self._resolve_timeout(timeout, read_timeout, conn_timeout)
-        self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
+        cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
         if cookies:
-            self._cookie_jar.update_cookies(cookies)
+            cookie_jar.update_cookies(cookies)
         self._default_auth = auth
-        self._default_proxy, self._default_proxy_auth = _split_proxy(proxy, proxy_auth)
-        self._version = version
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
         self._auto_decompress = auto_decompress
-        self._trust_env = trust_env
-        self._netrc = netrc_from_env() if trust_env else None
-        self._requote_redirect_url = requote_redirect_url
-        self._request_class = request_class
-        self._response_class = response_class
-        self._ws_response_class = ws_response_class
         self._read_bufsize = read_bufsize
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
         self._max_headers = max_headers
+        self._read_options = ReadOptions(
+            True, auto_decompress, read_bufsize, self._timeout.sock_read,
+            max_line_size, max_field_size, max_headers,
+        )  # fmt: skip
         self._resolve_charset = fallback_charset_resolver
         self._middlewares = tuple(middlewares)
-        self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
-        self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
-        self._auto_headers = self._build_auto_headers(self._skip_auto_headers)
+        self._ws_response_class = ws_response_class
         self._trace_configs = list(trace_configs or ())
         for trace_config in self._trace_configs:
             trace_config.freeze()
         self._deadlines = Deadlines(self._loop)
-        # Validated request header blocks and whole heads (http_writer): owned here so they go
-        # with the session.
-        self._head_blocks: dict[Any, str] = {}
-        self._heads: dict[Any, bytes] = {}
         # Request URLs given as strings, parsed and checked (_build_url): most clients repeat
         # a few endpoints.
         self._urls: dict[str, URL] = {}
+        skip = frozenset(istr(h) for h in skip_auto_headers or ())
+        default_proxy, default_proxy_auth = _split_proxy(proxy, proxy_auth)
+        self._config = SessionConfig(
+            loop=self._loop,
+            connector=connector,
+            version=version,
+            request_class=request_class,
+            response_class=response_class,
+            cookie_jar=cookie_jar,
+            default_headers=CIMultiDict(headers) if headers else CIMultiDict(),
+            auto_headers=self._build_auto_headers(skip),
+            skip_auto_headers=skip,
+            default_proxy=default_proxy,
+            default_proxy_auth=default_proxy_auth,
+            trust_env=trust_env,
+            netrc=netrc_from_env() if trust_env else None,
+            requote_redirect_url=requote_redirect_url,
+            owner=self,
+        )
 
     @staticmethod
     def _resolve_timeout(
@@ -234,17 +228,17 @@ class ClientSession:
     @property
     def version(self) -> HttpVersion:
         """The HTTP version written in request lines."""
-        return self._version
+        return self._config.version
 
     @property
     def headers(self) -> CIMultiDict[str]:
         """The headers given to the session (the automatic ones are added per request)."""
-        return self._default_headers
+        return self._config.default_headers
 
     @property
     def skip_auto_headers(self) -> frozenset[istr]:
         """Automatic headers this session never adds."""
-        return self._skip_auto_headers
+        return self._config.skip_auto_headers
 
     @property
     def auth(self) -> BasicAuth | None:
@@ -264,7 +258,7 @@ class ClientSession:
     @property
     def trust_env(self) -> bool:
         """Whether proxies and netrc credentials are read from the environment."""
-        return self._trust_env
+        return self._config.trust_env
 
     @property
     def trace_configs(self) -> list[TraceConfig]:
@@ -284,20 +278,19 @@ class ClientSession:
     @property
     def requote_redirect_url(self) -> bool:
         """Whether a redirect's Location is re-quoted before it is followed."""
-        return self._requote_redirect_url
+        return self._config.requote_redirect_url
 
     @property
     def cookie_jar(self) -> AbstractCookieJar:
         """Where cookies set by responses are kept and taken from."""
-        return self._cookie_jar
+        return self._config.cookie_jar
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def close(self) -> None:
         """Close the connector if this session owns it."""
         self._deadlines.close()
-        self._head_blocks.clear()
-        self._heads.clear()
+        self._config.head_cache.clear()
         self._urls.clear()
         connector = self._connector
         if connector is not None and self._connector_owner and not connector.closed:
@@ -352,8 +345,6 @@ class ClientSession:
         return _RequestContextManager(self._request(hdrs.METH_DELETE, url, **kwargs))
 
     def ws_connect(self, url: str | URL, **kwargs: Any) -> Any:
-        from .client_ws_connect import ws_connect
-
         return _WSRequestContextManager(ws_connect(self, url, **kwargs))
 
     # -- the pipeline ---------------------------------------------------------------------
@@ -385,20 +376,6 @@ class ClientSession:
         if not url.raw_host:
             raise InvalidUrlClientError(url, "URL has no host")
         return url
-
-    def _prepare_headers(self, headers: Any, url: URL) -> CIMultiDict[str]:
-        """Host and the automatic fields, replaced by the session's headers, then by the
-        request's: a name given at a later level replaces every earlier value of it."""
-        # Host is never skipped: RFC 9112 section 3.2 requires it, and aiohttp sends it too.
-        result: CIMultiDict[str] = CIMultiDict()
-        result[hdrs.HOST] = url.host_port_subcomponent or ""
-        result.extend(self._auto_headers)
-        # session.headers stays live (users change it between requests), so it is read here.
-        if self._default_headers:
-            _overlay_headers(result, self._default_headers)
-        if headers:
-            _overlay_headers(result, headers)
-        return result
 
     # Not keyword-only, though every caller passes keywords: CPython fills the defaults of
     # keyword-only parameters with one dict lookup each, of the others with one tuple copy.
@@ -438,13 +415,12 @@ class ClientSession:
         middlewares: Sequence[ClientMiddlewareType] | None = None,
         upload_tracker: Any = None,
     ) -> ClientResponse:
+        """Build the request's pipeline and run it (the verbs and ``request`` land here)."""
         connector = self._connector
         if connector is None or connector._closed:  # self.closed, without two property calls
             raise RuntimeError("Session is closed")
-        if data is not None and json is not None:
-            raise ValueError("data and json parameters can not be used at the same time")
         if json is not None:
-            data = self._json_payload(json)
+            data = self._json_payload(json, data)
         url = self._build_url(str_or_url, params)
         if (
             auth is not None
@@ -457,57 +433,88 @@ class ClientSession:
             proxy, proxy_auth = _split_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
             ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
-        options = RequestPipeline(
-            self,
-            method.upper(),
-            cookies,
-            headers,
-            skip_auto_headers,
-            compress,
-            chunked,
-            expect100,
-            read_until_eof,
-            proxy,
-            proxy_auth,
-            CIMultiDict(proxy_headers) if proxy_headers else None,
-            ssl,
-            server_hostname,
-            self._timeout if timeout is sentinel else self._request_timeout(timeout),
-            read_bufsize or self._read_bufsize,
-            self._auto_decompress if auto_decompress is None else auto_decompress,
-            max_line_size or self._max_line_size,
-            max_field_size or self._max_field_size,
-            max_headers or self._max_headers,
-            self._middlewares if middlewares is None else tuple(middlewares),
-            self._make_traces(trace_request_ctx) if self._trace_configs else [],
+        request_timeout = self._timeout if timeout is sentinel else self._request_timeout(timeout)
+        pipeline = RequestPipeline.__new__(RequestPipeline)
+        pipeline.__init__(  # type: ignore[misc]  # see RequestPipeline.__init__
+            self._config,
+            method=method.upper(),
+            headers=headers,
+            cookies=cookies,
+            skip_auto_headers=skip_auto_headers,
+            compress=compress,
+            chunked=chunked,
+            expect100=expect100,
+            proxy=proxy,
+            proxy_auth=proxy_auth,
+            proxy_headers=CIMultiDict(proxy_headers) if proxy_headers else None,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            timeout=request_timeout,
+            read_options=self._read_options_for(
+                request_timeout, read_until_eof, read_bufsize, auto_decompress,
+                max_line_size, max_field_size, max_headers,
+            ),
+            middlewares=self._middlewares if middlewares is None else tuple(middlewares),
+            traces=self._make_traces(trace_request_ctx) if self._trace_configs else [],
         )
-        deadlines = self._deadlines if options.timeout.total else None
+        # Under the total timeout, the pipeline is the deadline's entry (see client_timers).
+        deadlines = self._deadlines if request_timeout.total else None
         if deadlines is not None:
-            options.task = asyncio.current_task(self._loop)
-            deadlines.arm(options, options.timeout)
+            pipeline.task = asyncio.current_task(self._loop)
+            deadlines.arm(pipeline, request_timeout)
         try:
-            response = await options.run(url, data, auth, allow_redirects, max_redirects)
+            response = await pipeline.run(url, data, auth, allow_redirects, max_redirects)
             if raise_for_status is not None or self._raise_for_status:
                 await self._check_status(response, raise_for_status)
         except BaseException as exc:
-            if deadlines is not None:
-                deadlines.entries.pop(options, None)
-                if options.timed_out and isinstance(exc, asyncio.CancelledError):
-                    task = asyncio.current_task(self._loop)
-                    if task is not None:
-                        task.uncancel()
-                    raise TimeoutError() from None
-            for trace in options.traces:
-                await trace.send_request_exception(method, url, options.trace_headers, exc)
+            await self._request_failed(pipeline, url, exc)
             raise
         if deadlines is not None:
-            if response._connection is not None:
-                # The body is still to come: the deadline now aborts its read.
-                options.response = response
-                response._deadline = (deadlines.entries, options)
-            else:
-                deadlines.entries.pop(options, None)
+            _hand_over_deadline(deadlines, pipeline, response)
         return response
+
+    async def _request_failed(
+        self, pipeline: RequestPipeline, url: URL, exc: BaseException
+    ) -> None:
+        """Disarm the deadline and tell the traces; the caller re-raises ``exc``, unless the
+        total timeout cancelled the request, which becomes the TimeoutError raised here."""
+        if pipeline.timeout.total:
+            self._deadlines.disarm(pipeline)
+            if pipeline.timed_out and isinstance(exc, asyncio.CancelledError):
+                task = asyncio.current_task(self._loop)
+                if task is not None:
+                    task.uncancel()
+                raise TimeoutError() from None
+        for trace in pipeline.traces:
+            await trace.send_request_exception(pipeline.method, url, pipeline.trace_headers, exc)
+
+    def _read_options_for(
+        self,
+        timeout: ClientTimeout,
+        read_until_eof: bool,
+        read_bufsize: int | None,
+        auto_decompress: bool | None,
+        max_line_size: int | None,
+        max_field_size: int | None,
+        max_headers: int | None,
+    ) -> ReadOptions:
+        """The session's read options, or a copy with a request's overrides (None, or for the
+        sizes 0, keeps the session's)."""
+        if (
+            read_until_eof and timeout is self._timeout and not read_bufsize
+            and auto_decompress is None and not max_line_size and not max_field_size
+            and not max_headers
+        ):  # fmt: skip
+            return self._read_options
+        return ReadOptions(
+            read_until_eof,
+            self._auto_decompress if auto_decompress is None else auto_decompress,
+            read_bufsize or self._read_bufsize,
+            timeout.sock_read,
+            max_line_size or self._max_line_size,
+            max_field_size or self._max_field_size,
+            max_headers or self._max_headers,
+        )
 
     def _request_timeout(self, timeout: object) -> ClientTimeout:
         """As aiohttp: a number is the total timeout, None is no timeout at all."""
@@ -517,7 +524,10 @@ class ClientSession:
             return timeout
         return ClientTimeout(total=timeout)  # type: ignore[arg-type]
 
-    def _json_payload(self, value: Any) -> JsonBody:
+    def _json_payload(self, value: Any, data: Any) -> JsonBody:
+        """``json=`` serialized; giving ``data=`` too is an error, as in aiohttp."""
+        if data is not None:
+            raise ValueError("data and json parameters can not be used at the same time")
         if self._json_serialize_bytes is not None:
             return JsonBody(self._json_serialize_bytes(value))
         return JsonBody(self._json_serialize(value).encode("utf-8"))
@@ -560,6 +570,27 @@ class ClientSession:
             except BaseException:
                 response.release()
                 raise
+
+
+def _hand_over_deadline(
+    deadlines: Deadlines, pipeline: RequestPipeline, response: ClientResponse
+) -> None:
+    """The head is in: a body still to come is what the total deadline aborts now."""
+    if response._connection is not None:
+        pipeline.response = response
+        response._deadline = (deadlines, pipeline)
+    else:
+        deadlines.disarm(pipeline)
+
+
+def _checked_base_url(base_url: str | URL | None) -> URL | None:
+    """As aiohttp requires: an absolute URL whose path ends with a slash (or None)."""
+    if base_url is None:
+        return None
+    url = base_url if isinstance(base_url, URL) else URL(base_url)
+    if not (url.absolute and url.path.endswith("/")):
+        raise ValueError("base_url must be an absolute URL ending with a slash")
+    return url
 
 
 def _split_proxy(

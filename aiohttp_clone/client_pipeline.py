@@ -3,20 +3,27 @@
 ``RequestPipeline.run`` follows redirects; each hop is built by ``_build_request``, passed
 through the middlewares and sent by ``_send_once``, which takes an idle pooled connection
 without awaiting and retries once a stale keep-alive socket for idempotent requests.
+
+The pipeline works from a ``SessionConfig`` (what the session fixed when it was created) and
+the options of its own request; it never sees the session object itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import netrc
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from . import hdrs
-from ._values import ClientTimeout
+from ._http.head import HeadCache
+from ._http.messages import HttpVersion
+from ._values import BasicAuth, ClientTimeout, ReadOptions, SSLValue, strip_auth_from_url
+from .abc import AbstractCookieJar
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
@@ -31,12 +38,10 @@ from .client_exceptions import (
 from .client_reqrep import ClientRequest, ClientResponse
 from .connector import BaseConnector, Connection
 from .cookiejar import CookieJar
-from .helpers import BasicAuth, strip_auth_from_url
 from .helpers_env import basicauth_from_netrc, get_env_proxy_for_url
 from .tracing import Trace
 
-if TYPE_CHECKING:
-    from .client import ClientSession
+__all__ = ("ClientHandlerType", "ClientMiddlewareType", "RequestPipeline", "SessionConfig")
 
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
@@ -47,62 +52,117 @@ ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
 ClientMiddlewareType = Callable[[ClientRequest, ClientHandlerType], Awaitable[ClientResponse]]
 
 
+class SessionConfig:
+    """What a session fixed at creation and every request of it shares, in one object.
+
+    Immutable by convention: only the session builds one (and replaces it with ``evolve`` when
+    a deprecated setter changes a field). ``default_headers`` is the session's live
+    ``headers`` mapping, which users may change between requests.
+    """
+
+    __slots__ = (
+        "auto_headers", "connection_field", "connector", "cookie_jar", "default_headers",
+        "default_proxy",
+        "default_proxy_auth", "head_cache", "loop", "netrc", "owner", "request_class",
+        "requote_redirect_url", "response_class", "skip_auto_headers", "trust_env", "version",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        connector: BaseConnector,
+        version: HttpVersion,
+        request_class: type[ClientRequest],
+        response_class: type[ClientResponse],
+        cookie_jar: AbstractCookieJar,
+        default_headers: CIMultiDict[str],
+        auto_headers: CIMultiDict[str],
+        skip_auto_headers: frozenset[istr],
+        default_proxy: URL | None,
+        default_proxy_auth: BasicAuth | None,
+        trust_env: bool,
+        netrc: netrc.netrc | None,
+        requote_redirect_url: bool,
+        owner: Any,
+    ) -> None:
+        self.loop = loop
+        self.connector = connector
+        self.version = version
+        self.request_class = request_class
+        self.response_class = response_class
+        self.cookie_jar = cookie_jar
+        self.default_headers = default_headers
+        self.auto_headers = auto_headers
+        """Accept, Accept-Encoding and User-Agent, minus the session's skip_auto_headers."""
+        self.skip_auto_headers = skip_auto_headers
+        self.default_proxy = default_proxy
+        self.default_proxy_auth = default_proxy_auth
+        self.trust_env = trust_env
+        self.netrc = netrc
+        self.requote_redirect_url = requote_redirect_url
+        self.owner = owner
+        """The session, handed to requests and responses as their ``session`` (aiohttp's API)."""
+        self.head_cache = HeadCache()
+        self.connection_field = _connection_field(connector.force_close, version)
+        """The Connection value every request announces unless it sets one, or None."""
+
+    def evolve(self, **changes: Any) -> SessionConfig:
+        """A copy with ``changes`` applied (the head cache is shared)."""
+        copy = SessionConfig.__new__(SessionConfig)
+        for name in SessionConfig.__slots__:
+            setattr(copy, name, changes.get(name, getattr(self, name)))
+        return copy
+
+
 class RequestPipeline:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
     __slots__ = (
-        "auto_decompress", "chunked", "compress", "cookies", "cross_origin", "expect100",
-        "headers", "max_field_size", "max_headers", "max_line_size", "method",
-        "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_bufsize", "read_until_eof",
-        "response", "server_hostname", "session", "skip_auto_headers", "ssl", "task",
-        "timed_out", "timeout", "trace_headers", "traces",
-    )
+        "chunked", "compress", "config", "cookies", "cross_origin", "expect100", "headers",
+        "method", "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_options",
+        "response", "server_hostname", "skip_auto_headers", "ssl", "task", "timed_out",
+        "timeout", "trace_headers", "traces",
+    )  # fmt: skip
 
+    # The session calls ``__init__`` as a method on ``__new__``'s result: a class called with
+    # keywords has them packed into a dict first, which costs on every request.
     def __init__(
         self,
-        session: ClientSession,
+        config: SessionConfig,
+        *,
         method: str,
-        cookies: Any,
         headers: Any,
+        cookies: Any,
         skip_auto_headers: Iterable[str] | None,
         compress: str | bool | None,
         chunked: bool | None,
         expect100: bool,
-        read_until_eof: bool,
         proxy: URL | None,
         proxy_auth: BasicAuth | None,
         proxy_headers: CIMultiDict[str] | None,
-        ssl: Any,
+        ssl: SSLValue,
         server_hostname: str | None,
         timeout: ClientTimeout,
-        read_bufsize: int,
-        auto_decompress: bool,
-        max_line_size: int,
-        max_field_size: int,
-        max_headers: int,
+        read_options: ReadOptions,
         middlewares: tuple[ClientMiddlewareType, ...],
         traces: list[Trace],
     ) -> None:
-        self.session = session
+        self.config = config
         self.method = method
-        self.cookies = cookies
         self.headers = headers
+        self.cookies = cookies
         self.skip_auto_headers = skip_auto_headers
         self.compress = compress
         self.chunked = chunked
         self.expect100 = expect100
-        self.read_until_eof = read_until_eof
         self.proxy = proxy
         self.proxy_auth = proxy_auth
         self.proxy_headers = proxy_headers
         self.ssl = ssl
         self.server_hostname = server_hostname
         self.timeout = timeout
-        self.read_bufsize = read_bufsize
-        self.auto_decompress = auto_decompress
-        self.max_line_size = max_line_size
-        self.max_field_size = max_field_size
-        self.max_headers = max_headers
+        self.read_options = read_options
         self.middlewares = middlewares
         self.traces = traces
         # What trace signals get as params.headers: set when there are traces (see run).
@@ -114,11 +174,15 @@ class RequestPipeline:
         self.response: ClientResponse | None = None
         self.timed_out = False
 
-    def _on_deadline(self) -> None:
+    def expire(self) -> None:
         """The total timeout passed: abort the body read, or cancel the request's task."""
         self.timed_out = True
-        if self.response is not None:
-            self.response._on_deadline()
+        response = self.response
+        if response is not None:
+            connection = response.connection
+            if connection is not None and connection.protocol is not None:
+                connection.protocol.set_exception(TimeoutError())
+            response.close()
         elif self.task is not None:
             self.task.cancel()
 
@@ -147,22 +211,16 @@ class RequestPipeline:
                 response = await self._send_once(request)
             cookie_headers = response._headers.getall(hdrs.SET_COOKIE, ())
             if cookie_headers:
-                self.session._cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
+                self.config.cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
             if not (allow_redirects and response.status in _REDIRECT_STATUSES):
                 break
-            location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
-            if not location:
+            location = _redirect_location(response)
+            if location is None:
                 break
             for trace in self.traces:
                 await trace.send_request_redirect(method, url, self.trace_headers, response)
             history.append(response)
-            # max_redirects=N follows N redirects; the one after that is an error.
-            if len(history) > max_redirects:
-                response.close()
-                raise TooManyRedirects(
-                    history[0].request_info, tuple(history), status=response.status,
-                    message="Too many redirects", headers=response.headers,
-                )
+            _check_redirect_count(history, max_redirects)
             await _drain_redirect(response)
             next_url, location_auth = self._redirect_url(url, location)
             method, data = self._redirect_method(response.status, method, request)
@@ -178,6 +236,8 @@ class RequestPipeline:
         for trace in self.traces:
             await trace.send_request_end(method, url, self.trace_headers, response)
         return response
+
+    # -- redirects ----------------------------------------------------------------------------
 
     def _redirect_method(
         self, status: int, method: str, request: ClientRequest
@@ -203,7 +263,7 @@ class RequestPipeline:
 
     def _redirect_url(self, url: URL, location: str) -> tuple[URL, BasicAuth | None]:
         """Resolve ``location`` against ``url``; credentials in it become the next hop's auth."""
-        encoded = not self.session._requote_redirect_url
+        encoded = not self.config.requote_redirect_url
         try:
             target = URL(location, encoded=encoded)
             scheme = target.scheme
@@ -229,60 +289,100 @@ class RequestPipeline:
             target, auth = strip_auth_from_url(target)
         return target, auth  # a fragment stays in real_url; the request line never carries it
 
+    # -- building a hop -----------------------------------------------------------------------
+
     def _merged_headers(self) -> CIMultiDict[str]:
         """The session's headers with the request's laid over them (no automatic ones)."""
-        merged = CIMultiDict(self.session._default_headers)
+        merged = CIMultiDict(self.config.default_headers)
         if self.headers:
             _overlay_headers(merged, self.headers)
         return merged
 
-    def _build_request(
-        self, method: str, url: URL, data: Any, auth: BasicAuth | None
-    ) -> ClientRequest:
-        session = self.session
-        headers = session._prepare_headers(self.headers, url)
+    def _request_headers(self, url: URL, auth: BasicAuth | None) -> CIMultiDict[str]:
+        """Every field of one hop but those the request object adds (auth, body, proxy).
+
+        Host and the automatic fields, replaced by the session's headers, then by the
+        request's: a name given at a later level replaces every earlier value of it.
+        """
+        config = self.config
+        # Host is never skipped: RFC 9112 section 3.2 requires it, and aiohttp sends it too.
+        headers: CIMultiDict[str] = CIMultiDict()
+        headers[hdrs.HOST] = url.host_port_subcomponent or ""
+        headers.extend(config.auto_headers)
+        # session.headers stays live (users change it between requests), so it is read here.
+        if config.default_headers:
+            _overlay_headers(headers, config.default_headers)
+        if self.headers:
+            _overlay_headers(headers, self.headers)
         if self.cross_origin:
             # Session and request headers alike: credentials stay with the first origin.
             for name in _CREDENTIAL_HEADERS:
                 headers.popall(name, None)
-        skipped = self.skip_auto_headers
-        if skipped:
-            given = _names(self.headers)
-            for skip in skipped:
-                folded = skip.lower()
-                # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
-                if folded not in given and folded != "host":
-                    headers.popall(skip, None)
+        if self.skip_auto_headers:
+            self._skip_auto_headers(headers)
         if auth is not None and hdrs.AUTHORIZATION in headers:
             raise ValueError(
                 "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
                 "encoded in URL"
             )
-        if hdrs.CONNECTION not in headers:
-            # Say what the connection will be: closed after the answer when the connector does
-            # not keep connections, kept alive on HTTP/1.0 (whose default is to close), as
-            # aiohttp does.
-            version = session._version
-            if session._connector is not None and session._connector._force_close:
-                if version >= (1, 1):
-                    headers[hdrs.CONNECTION] = "close"
-            elif version == (1, 0):
-                headers[hdrs.CONNECTION] = "keep-alive"
-        if self.cookies or len(session._cookie_jar):
+        if config.connection_field is not None and hdrs.CONNECTION not in headers:
+            headers[hdrs.CONNECTION] = config.connection_field
+        if self.cookies or len(config.cookie_jar):
             self._add_cookies(headers, url)
+        return headers
+
+    def _skip_auto_headers(self, headers: CIMultiDict[str]) -> None:
+        """Drop the automatic fields this request asked to skip (unless it gave them itself)."""
+        given = _names(self.headers)
+        for skip in self.skip_auto_headers or ():
+            folded = skip.lower()
+            # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
+            if folded not in given and folded != "host":
+                headers.popall(skip, None)
+
+    def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
+        jar = self.config.cookie_jar
+        if hdrs.COOKIE in headers:
+            return
+        if self.cookies:
+            session_jar = jar
+            jar = CookieJar(quote_cookie=session_jar.quote_cookie)
+            jar.update_cookies(session_jar.filter_cookies(url))
+            jar.update_cookies(self.cookies)
+        cookies = jar.filter_cookies(url)
+        if cookies:
+            headers[hdrs.COOKIE] = "; ".join(
+                f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
+            )
+
+    def _proxy_for(self, url: URL) -> tuple[URL | None, BasicAuth | None]:
+        """The request's proxy, else the session's, else (with trust_env) the environment's."""
         proxy, proxy_auth = self.proxy, self.proxy_auth
-        if proxy is None and session._default_proxy is not None:
-            proxy = session._default_proxy
-            proxy_auth = proxy_auth or session._default_proxy_auth
-        if proxy is None and session._trust_env:
+        config = self.config
+        if proxy is None and config.default_proxy is not None:
+            proxy = config.default_proxy
+            proxy_auth = proxy_auth or config.default_proxy_auth
+        if proxy is None and config.trust_env:
             with suppress(LookupError):
                 proxy, proxy_auth = get_env_proxy_for_url(url)
-        if auth is None and session._netrc is not None and hdrs.AUTHORIZATION not in headers:
+        return proxy, proxy_auth
+
+    def _build_request(
+        self, method: str, url: URL, data: Any, auth: BasicAuth | None
+    ) -> ClientRequest:
+        """The ``request_class`` instance for one hop."""
+        config = self.config
+        headers = self._request_headers(url, auth)
+        if self.proxy is None and config.default_proxy is None and not config.trust_env:
+            proxy, proxy_auth = None, self.proxy_auth
+        else:
+            proxy, proxy_auth = self._proxy_for(url)
+        if auth is None and config.netrc is not None and hdrs.AUTHORIZATION not in headers:
             with suppress(LookupError):
-                auth = basicauth_from_netrc(session._netrc, url.host or "")
+                auth = basicauth_from_netrc(config.netrc, url.host or "")
         # As ``request_class(...)``, minus the dict CPython packs a class call's twenty
         # keywords into (~0.4 us): ``__init__`` called as a method takes them as they are.
-        request_class = session._request_class
+        request_class = config.request_class
         request = request_class.__new__(request_class)
         request.__init__(  # type: ignore[misc]
             method,
@@ -290,36 +390,25 @@ class RequestPipeline:
             headers=headers,
             data=data,
             auth=auth,
-            version=session._version,
+            version=config.version,
             compress=self.compress,
             chunked=self.chunked,
             expect100=self.expect100,
-            loop=session._loop,
-            response_class=session._response_class,
+            loop=config.loop,
+            response_class=config.response_class,
             proxy=proxy,
             proxy_auth=proxy_auth,
             proxy_headers=self.proxy_headers,
             ssl=self.ssl,
             server_hostname=self.server_hostname,
-            session=session,
+            session=config.owner,
             traces=self.traces,
-            skip_auto_headers=_both(self.skip_auto_headers, session._skip_auto_headers),
+            skip_auto_headers=_merge_skipped(self.skip_auto_headers, config.skip_auto_headers),
         )
+        request.head_cache = config.head_cache
         return request
 
-    def _add_cookies(self, headers: CIMultiDict[str], url: URL) -> None:
-        jar = self.session._cookie_jar
-        if hdrs.COOKIE in headers:
-            return
-        if self.cookies:
-            jar = CookieJar(quote_cookie=jar.quote_cookie)
-            jar.update_cookies(self.session._cookie_jar.filter_cookies(url))
-            jar.update_cookies(self.cookies)
-        cookies = jar.filter_cookies(url)
-        if cookies:
-            headers[hdrs.COOKIE] = "; ".join(
-                f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
-            )
+    # -- sending a hop --------------------------------------------------------------------------
 
     async def _send_through_middlewares(self, request: ClientRequest) -> ClientResponse:
         handler: ClientHandlerType = self._send_once
@@ -329,35 +418,23 @@ class RequestPipeline:
 
     async def _send_once(self, request: ClientRequest) -> ClientResponse:
         """Connect, write and read the head; a stale pooled socket is retried once."""
-        connector = self.session._connector
-        if connector is None:
-            raise RuntimeError("Session is closed")
+        connector = self.config.connector
         traces = self.traces
         for attempt in (1, 2):
             # An idle pooled connection needs no await; only a new one goes the long way.
-            connection = None if traces else connector._reuse_idle(request.connection_key)
+            connection = None if traces else connector.reuse_idle(request.connection_key)
             if connection is None:
                 connection = await self._connect(connector, request)
-            protocol = connection._protocol
+            protocol = connection.protocol
             assert protocol is not None
             reused = protocol.responses_read > 0
-            protocol.start_response(
-                request.method,
-                self.read_until_eof,
-                self.auto_decompress,
-                self.read_bufsize,
-                self.timeout.sock_read,
-                self.max_line_size,
-                self.max_field_size,
-                self.max_headers,
-                request.expect100,
-            )
+            head = protocol.start_response(request.method, self.read_options, request.expect100)
             try:
-                response = await request.send(connection) if traces else request._write(connection)
-                head_waiter = protocol._head_waiter  # set by start_response above
-                assert head_waiter is not None
-                message, payload = await head_waiter
-                response._attach(connection, message, payload)
+                response = await request.send(connection) if traces else request.dispatch(
+                    connection
+                )
+                message, payload = await head
+                response.attach(connection, message, payload)
                 return response
             except (ServerDisconnectedError, ClientOSError):
                 connection.close()
@@ -390,6 +467,20 @@ class RequestPipeline:
             ) from exc
 
 
+def _connection_field(force_close: bool, version: HttpVersion) -> str | None:
+    """What the connection will be, said as aiohttp says it: closed after the answer when the
+    connector keeps no connections, kept alive on HTTP/1.0 (whose default is to close)."""
+    if force_close:
+        return "close" if version >= (1, 1) else None
+    return "keep-alive" if version == (1, 0) else None
+
+
+def _redirect_location(response: ClientResponse) -> str | None:
+    """Where a redirect response points (Location, or the obsolete URI), if anywhere."""
+    headers = response.headers
+    return headers.get(hdrs.LOCATION) or headers.get(hdrs.URI) or None
+
+
 def _pairs(headers: Any) -> Iterable[tuple[str, str]]:
     """(name, value) pairs of headers given as a mapping or as pairs, as aiohttp accepts both."""
     return headers.items() if isinstance(headers, Mapping) else headers
@@ -408,7 +499,7 @@ def _overlay_headers(result: CIMultiDict[str], headers: Any) -> None:
             replaced.add(folded)
 
 
-def _both(first: Iterable[str] | None, second: Iterable[str]) -> Iterable[str] | None:
+def _merge_skipped(first: Iterable[str] | None, second: Iterable[istr]) -> Iterable[str] | None:
     """The request's and the session's skipped names (usually neither has any)."""
     if first and second:
         return (*first, *second)
@@ -437,6 +528,17 @@ def _without_content_headers(headers: Any) -> Any:
     ):
         cleaned.popall(name, None)
     return cleaned
+
+
+def _check_redirect_count(history: list[ClientResponse], max_redirects: int) -> None:
+    """``max_redirects=N`` follows N redirects; the one after that is an error."""
+    if len(history) > max_redirects:
+        response = history[-1]
+        response.close()
+        raise TooManyRedirects(
+            history[0].request_info, tuple(history), status=response.status,
+            message="Too many redirects", headers=response.headers,
+        )
 
 
 async def _drain_redirect(response: ClientResponse) -> None:

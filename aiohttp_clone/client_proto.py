@@ -23,7 +23,9 @@ from ._http.content_coding import decoder_for
 from ._http.errors import ContentCodingError, HttpProcessingError
 from ._http.messages import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 from ._http.parser import HttpResponseParser
+from ._values import ReadOptions
 from .client_exceptions import (
+    ClientConnectionError,
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
@@ -36,6 +38,7 @@ from .streams import StreamReader
 __all__ = ("ResponseHandler",)
 
 HeadResult = tuple[RawResponseMessage, StreamReader]
+_DEFAULT_OPTIONS = ReadOptions()
 
 
 _READ_BUFFER_SIZE = 256 * 1024
@@ -67,8 +70,7 @@ class ResponseHandler(asyncio.BufferedProtocol):
         self._continue_waiter: asyncio.Future[None] | None = None
         self._payload: StreamReader | None = None
         self._decoder: Any = None
-        self._read_bufsize = 2**18
-        self._auto_decompress = True
+        self._options = _DEFAULT_OPTIONS
         self._skip_interim_end = False
         self._reading_paused = False
         self._writing_paused = False
@@ -124,48 +126,39 @@ class ResponseHandler(asyncio.BufferedProtocol):
     # -- request side ---------------------------------------------------------------------
 
     def start_response(
-        self,
-        method: str,
-        read_until_eof: bool,
-        auto_decompress: bool,
-        read_bufsize: int,
-        read_timeout: float | None,
-        max_line_size: int,
-        max_field_size: int,
-        max_headers: int,
-        expect_continue: bool = False,
-    ) -> None:
-        """Prepare for the response to a request about to be sent."""
+        self, method: str, options: ReadOptions, expect_continue: bool = False
+    ) -> asyncio.Future[HeadResult]:
+        """Prepare for the response to a request about to be sent; returns the future that
+        resolves to its head and the reader its body will fill."""
         parser = self._parser
-        if parser is None:
+        if parser is None or (options is not self._options and _parser_settings_differ(
+            options, self._options
+        )):
+            # Between messages the parser holds nothing: one built for other limits is replaced.
             parser = self._parser = HttpResponseParser(
-                max_line_size=max_line_size,
-                max_field_size=max_field_size,
-                max_headers=max_headers,
-                read_until_eof=read_until_eof,
+                max_line_size=options.max_line_size,
+                max_field_size=options.max_field_size,
+                max_headers=options.max_headers,
+                read_until_eof=options.read_until_eof,
             )
+        self._options = options
         parser.set_request_method(method)
-        self._head_waiter = self._loop.create_future()
+        head = self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
-        self._auto_decompress = auto_decompress
-        self._read_bufsize = read_bufsize
         self.message_in_progress = True
+        read_timeout = options.sock_read
         if read_timeout is not None:
             self._read_timeout = read_timeout
             self._last_read = self._loop.time()
             self._read_timer = self._loop.call_at(
                 self._last_read + read_timeout, self._check_read_timeout
             )
+        return head
 
     def reset_parser(self) -> None:
         """Forget the parser state; used after a CONNECT tunnel switches to TLS."""
         self._parser = None
         self.upgraded = False
-
-    def head_future(self) -> asyncio.Future[HeadResult]:
-        """Resolves to the head of the response and the reader its body will fill."""
-        assert self._head_waiter is not None
-        return self._head_waiter
 
     async def wait_for_continue(self) -> None:
         """Wait for ``100 Continue`` (or the final response, which also releases the body)."""
@@ -175,10 +168,22 @@ class ResponseHandler(asyncio.BufferedProtocol):
     def set_message_complete_callback(self, callback: Callable[[], None] | None) -> None:
         self._on_message_complete = callback
 
+    def head_future(self) -> asyncio.Future[HeadResult]:
+        """The future ``start_response`` returned, for the response in progress."""
+        if self._head_waiter is None:
+            raise ClientConnectionError("No response is expected on this connection")
+        return self._head_waiter
+
+    @property
+    def leftover(self) -> bytes:
+        """Bytes that arrived after the last complete response head of an upgrade or a tunnel
+        (the start of the other protocol's stream)."""
+        return self._parser.tail if self._parser is not None else b""
+
     def set_upgrade_sink(self, sink: Callable[[bytes], None]) -> bytes:
         """Route all further bytes to ``sink``; returns what arrived after the 101 head."""
         self._upgrade_sink = sink
-        return self._parser.tail if self._parser is not None else b""
+        return self.leftover
 
     # -- flow control ---------------------------------------------------------------------
 
@@ -295,11 +300,12 @@ class ResponseHandler(asyncio.BufferedProtocol):
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(None)
         self.should_close = message.should_close
-        payload = StreamReader(self, self._read_bufsize, loop=self._loop)
+        payload = StreamReader(self, self._options.read_bufsize, loop=self._loop)
         if message.chunked:
             payload.begin_http_chunk_receiving()
         self._payload = payload
-        encoding = message.headers.get(hdrs.CONTENT_ENCODING) if self._auto_decompress else None
+        decode = self._options.auto_decompress
+        encoding = message.headers.get(hdrs.CONTENT_ENCODING) if decode else None
         self._decoder = decoder_for(encoding) if encoding else None
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
@@ -464,3 +470,13 @@ def _payload_error(exc: ContentCodingError) -> ClientPayloadError:
     error = ClientPayloadError(str(exc))
     error.__cause__ = exc
     return error
+
+
+def _parser_settings_differ(new: ReadOptions, old: ReadOptions) -> bool:
+    """Whether a parser built for ``old`` cannot serve ``new``: other limits or EOF framing."""
+    return (
+        new.max_line_size != old.max_line_size
+        or new.max_field_size != old.max_field_size
+        or new.max_headers != old.max_headers
+        or new.read_until_eof != old.read_until_eof
+    )

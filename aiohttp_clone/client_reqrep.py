@@ -1,20 +1,15 @@
-"""What goes out (``ClientRequest``) and what comes back (``ClientResponse``).
+"""What goes out: ``ClientRequest`` (and, at aiohttp's path, what comes back).
 
-A request is built once per hop by the session, serialized into one head, and written with
-its body in as few transport writes as possible; the response reads its head from the
-connection's protocol and exposes the body as a ``StreamReader``.
+A request is built once per hop by the session's pipeline, serialized into one head, and
+written with its body in as few transport writes as possible. ``ClientResponse`` lives in
+``client_response``; both are importable from here, as in aiohttp.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
-import json
-import warnings
-from collections.abc import Callable, Iterable
-from http.cookies import SimpleCookie
-from types import MappingProxyType, TracebackType
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
@@ -23,15 +18,8 @@ from yarl import URL
 
 from . import hdrs
 from ._http.content_coding import ACCEPT_ENCODING
-from ._http.fields import (
-    content_disposition_filename,
-    content_type_and_charset,
-    parse_content_disposition,
-    parse_links,
-)
-from ._http.head import serialize_request_head
-from ._http.messages import HttpVersion, HttpVersion11, RawResponseMessage
-from ._http.set_cookie import parse_set_cookie
+from ._http.head import HeadCache, serialize_request_head
+from ._http.messages import HttpVersion, HttpVersion11
 from ._values import (
     BasicAuth,
     ConnectionKey,
@@ -40,16 +28,15 @@ from ._values import (
     RequestInfo,
     SSLValue,
 )
-from .client_exceptions import (
-    ClientConnectionError,
-    ClientResponseError,
-    ContentTypeError,
-    InvalidURL,
-)
+from .client_exceptions import ClientConnectionError, InvalidURL
+from .client_exceptions import ClientResponseError as ClientResponseError  # aiohttp's path
+from .client_exceptions import ContentTypeError as ContentTypeError  # aiohttp's path
+from .client_response import ClientResponse
+from .connector_proxy import headers_for_proxy
 from .formdata import FormData
 from .http_writer import StreamWriter
 from .payload import BytesPayload, Payload, get_payload
-from .streams import StreamReader
+from .streams import StreamReader as StreamReader  # aiohttp's path
 
 if TYPE_CHECKING:
     from .client import ClientSession
@@ -77,6 +64,25 @@ class JsonBody(bytes):
 _SMALL_BODY = 64 * 1024  # bodies up to this size go out in the same write as the head
 
 
+def _payload_for(data: Any) -> Payload:
+    """The Payload that sends ``data``; TypeError for something that is not a body."""
+    if data.__class__ is JsonBody:  # compressed or chunked json=: still application/json
+        return BytesPayload(bytes(data), content_type=_JSON_CONTENT_TYPE)
+    if isinstance(data, FormData):
+        return data()
+    if isinstance(data, Payload):
+        return data
+    if isinstance(data, (dict, list, tuple, MultiDict, MultiDictProxy)):
+        return FormData(data)()
+    try:
+        return get_payload(data, disposition=None)
+    except LookupError:
+        raise TypeError(
+            f"data={type(data).__name__!r} is not a request body: pass bytes, str, a "
+            "dict or FormData, a file object, an async iterable or a Payload"
+        ) from None
+
+
 def _default_port(url: URL) -> int:
     port = url.port
     if port is None:
@@ -92,6 +98,9 @@ class ClientRequest:
     POST_METHODS = {hdrs.METH_PATCH, hdrs.METH_POST, hdrs.METH_PUT}
     ALL_METHODS = GET_METHODS | POST_METHODS | {hdrs.METH_DELETE}
     DEFAULT_HEADERS = {hdrs.ACCEPT: "*/*", hdrs.ACCEPT_ENCODING: ACCEPT_ENCODING}
+
+    head_cache: HeadCache | None = None
+    """The session's memory of validated heads (set by the session's pipeline)."""
 
     def __init__(
         self,
@@ -166,8 +175,6 @@ class ClientRequest:
         fields. Through a CONNECT tunnel the request reaches the origin, so a
         ``Proxy-Authorization`` given with the request headers moves to the CONNECT instead.
         """
-        from .connector_proxy import headers_for_proxy
-
         if self.is_ssl():
             moved = self.headers.popall(hdrs.PROXY_AUTHORIZATION, ())
             if moved and self.proxy_auth is None and not (proxy.raw_user or proxy.raw_password):
@@ -235,39 +242,34 @@ class ClientRequest:
         self._body_bytes = None
 
     def _set_body(self, data: Any) -> None:
-        headers = self.headers
+        """Take ``data`` as the body and set the fields that describe and frame it."""
         kind = data.__class__
         if (kind is bytes or kind is JsonBody) and not self.compress and not self.chunked and (
-            hdrs.TRANSFER_ENCODING not in headers
+            hdrs.TRANSFER_ENCODING not in self.headers
         ):
-            # The common bytes and json= bodies: two header fields, no Payload object.
-            if hdrs.CONTENT_TYPE not in headers and not self._skip_content_type:
-                headers[hdrs.CONTENT_TYPE] = (
-                    _JSON_CONTENT_TYPE if kind is JsonBody else "application/octet-stream"
-                )
-            if hdrs.CONTENT_LENGTH not in headers:
-                headers[hdrs.CONTENT_LENGTH] = str(len(data))
-            else:
-                data = data[: self._declared_length(len(data))]
-            self._body_bytes = data
+            self._set_bytes_body(data)
             return
-        if kind is JsonBody:  # compressed or chunked json=: still application/json
-            payload: Payload = BytesPayload(bytes(data), content_type=_JSON_CONTENT_TYPE)
-        elif isinstance(data, FormData):
-            payload = data()
-        elif isinstance(data, Payload):
-            payload = data
-        elif isinstance(data, (dict, list, tuple, MultiDict, MultiDictProxy)):
-            payload = FormData(data)()
-        else:
-            try:
-                payload = get_payload(data, disposition=None)
-            except LookupError:
-                raise TypeError(
-                    f"data={type(data).__name__!r} is not a request body: pass bytes, str, a "
-                    "dict or FormData, a file object, an async iterable or a Payload"
-                ) from None
+        payload = _payload_for(data)
         self.body = payload
+        self._describe_payload(payload)
+        self._frame_payload(payload)
+
+    def _set_bytes_body(self, data: bytes) -> None:
+        """The common bytes and json= bodies: two header fields, no Payload object."""
+        headers = self.headers
+        if hdrs.CONTENT_TYPE not in headers and not self._skip_content_type:
+            headers[hdrs.CONTENT_TYPE] = (
+                _JSON_CONTENT_TYPE if data.__class__ is JsonBody else "application/octet-stream"
+            )
+        if hdrs.CONTENT_LENGTH not in headers:
+            headers[hdrs.CONTENT_LENGTH] = str(len(data))
+        else:
+            data = data[: self._declared_length(len(data))]
+        self._body_bytes = data
+
+    def _describe_payload(self, payload: Payload) -> None:
+        """Content-Type (unless skipped or given) and the payload's own fields."""
+        headers = self.headers
         if (
             hdrs.CONTENT_TYPE not in headers
             and payload.content_type
@@ -277,6 +279,10 @@ class ClientRequest:
         for name, value in payload.headers.items():
             if name not in headers and name != hdrs.CONTENT_TYPE:
                 headers[name] = value
+
+    def _frame_payload(self, payload: Payload) -> None:
+        """Content-Encoding for ``compress``, then chunked or a Content-Length."""
+        headers = self.headers
         if self.compress:
             encoding = "deflate" if self.compress is True else str(self.compress)
             if hdrs.CONTENT_ENCODING in headers:
@@ -329,26 +335,26 @@ class ClientRequest:
 
     async def send(self, conn: Connection) -> ClientResponse:
         """Write the request; return the response object that will read the answer."""
-        response = self._write(conn)
+        response = self.dispatch(conn)
         for trace in self._traces:
             await trace.send_request_headers(self.method, self.url, self.headers)
         return response
 
-    def _write(self, conn: Connection) -> ClientResponse:
-        """Write the head (with a small body, in the same write); stream a larger body."""
+    def dispatch(self, conn: Connection) -> ClientResponse:
+        """Write the request now: the head (with a small body, in the same write); a larger
+        body streams from a task. Returns the response that will read the answer (``send``
+        without the trace signal, and without a coroutine)."""
         protocol = conn._protocol
         transport = None if protocol is None else protocol.transport
         if protocol is None or transport is None:
             raise ClientConnectionError("Connection closed")
-        session = self._session
         head = serialize_request_head(
             self.method,
             self._target() if self.proxy is not None or self.method == hdrs.METH_CONNECT
             else self.url.raw_path_qs or "/",
             self.version,
             self.headers,
-            None if session is None else session._head_blocks,
-            None if session is None else session._heads,
+            self.head_cache,
         )
         raw = self._body_bytes
         if (
@@ -432,365 +438,3 @@ class ClientRequest:
         if task is not None and not task.done():
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
-    """No declared charset: UTF-8 when the bytes are valid UTF-8, else Latin-1."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
-
-
-class ClientResponse:
-    """The server's answer: status, headers, and the body as a stream."""
-
-    version: HttpVersion | None = None
-    status: int = None  # type: ignore[assignment]
-    reason: str | None = None
-    content: StreamReader = None  # type: ignore[assignment]
-    _headers: CIMultiDictProxy[str] = None  # type: ignore[assignment]
-    _raw_headers: tuple[tuple[bytes, bytes], ...] = ()
-    _connection: Connection | None = None
-    _body: bytes | None = None
-    _released = False
-    # (armed deadlines, key) while a total timeout covers the body: see client_timers.Deadlines.
-    _deadline: tuple[dict[Any, float], Any] | None = None
-
-    def __init__(
-        self,
-        method: str,
-        url: URL,
-        *,
-        writer: asyncio.Task[None] | None,
-        continue100: asyncio.Future[bool] | None,
-        timer: Any,
-        request_info: RequestInfo,
-        traces: list[Trace],
-        loop: asyncio.AbstractEventLoop,
-        session: ClientSession | None,
-    ) -> None:
-        self.method = method
-        self._real_url = url
-        self._url = url.with_fragment(None) if url.raw_fragment else url
-        self._writer = writer
-        self._request_info = request_info
-        self._traces = traces
-        self._loop = loop
-        self._session = session
-        self._history: tuple[ClientResponse, ...] = ()
-        self._cache: dict[str, Any] = {}
-        if session is not None:
-            self._resolve_charset: Callable[[ClientResponse, bytes], str] = (
-                session._resolve_charset
-            )
-        else:
-            self._resolve_charset = _default_fallback_charset
-
-    def __del__(self, _warnings: Any = warnings) -> None:
-        connection = self._connection
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):
-            connection.release()
-        if self._loop.get_debug():
-            _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
-
-    def __repr__(self) -> str:
-        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>\n{self.headers}\n"
-
-    # -- reading the head -----------------------------------------------------------------
-
-    async def start(self, connection: Connection) -> ClientResponse:
-        """Read the response head from ``connection``."""
-        protocol = connection.protocol
-        assert protocol is not None
-        message, payload = await protocol.head_future()
-        self._attach(connection, message, payload)
-        return self
-
-    def _attach(
-        self, connection: Connection, message: RawResponseMessage, payload: StreamReader
-    ) -> None:
-        """Take the parsed head; the connection is released when the body is complete."""
-        self._connection = connection
-        self.version = message.version
-        self.status = message.code
-        self.reason = message.reason
-        self._headers = message.headers
-        self._raw_headers = message.raw_headers
-        self.content = payload
-        if message.upgrade:
-            return  # the connection now belongs to whoever asked for the upgrade
-        protocol = connection._protocol
-        if protocol is not None and protocol.message_in_progress:
-            protocol.set_message_complete_callback(self._response_eof)
-        else:
-            self._response_eof()
-
-    def _response_eof(self) -> None:
-        """The body is complete: the connection can serve another request."""
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            writer = self._writer
-            if writer is not None and not writer.done():
-                # Answered before the body was all sent (a redirect or an error that did not
-                # read it): the rest of the body would be taken for the next request.
-                writer.cancel()
-                connection.close()
-            else:
-                connection.release()
-        if self._deadline is not None:
-            self._disarm_deadline()
-
-    def _disarm_deadline(self) -> None:
-        deadline = self._deadline
-        if deadline is not None:
-            self._deadline = None
-            armed, key = deadline
-            armed.pop(key, None)
-
-    def _on_deadline(self) -> None:
-        """The total timeout passed while the body was being read: fail the read."""
-        self._deadline = None
-        connection = self._connection
-        if connection is not None and connection.protocol is not None:
-            connection.protocol.set_exception(TimeoutError())
-            self._connection = None
-            connection.close()
-
-    # -- attributes -----------------------------------------------------------------------
-
-    @property
-    def url(self) -> URL:
-        return self._url
-
-    @property
-    def real_url(self) -> URL:
-        return self._real_url
-
-    @property
-    def host(self) -> str:
-        return self._url.host or ""
-
-    @property
-    def headers(self) -> CIMultiDictProxy[str]:
-        return self._headers
-
-    @property
-    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
-        return self._raw_headers
-
-    @property
-    def request_info(self) -> RequestInfo:
-        return self._request_info
-
-    @property
-    def history(self) -> tuple[ClientResponse, ...]:
-        return self._history
-
-    @property
-    def connection(self) -> Connection | None:
-        return self._connection
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 400
-
-    @property
-    def closed(self) -> bool:
-        return self._connection is None and (self.content is None or self.content.is_eof())
-
-    @reify
-    def _content_type_parts(self) -> tuple[str, str | None]:
-        raw = self._headers.get(hdrs.CONTENT_TYPE) if self._headers is not None else None
-        return content_type_and_charset(raw)
-
-    @property
-    def content_type(self) -> str:
-        return self._content_type_parts[0]
-
-    @property
-    def charset(self) -> str | None:
-        return self._content_type_parts[1]
-
-    @property
-    def content_length(self) -> int | None:
-        value = self._headers.get(hdrs.CONTENT_LENGTH)
-        return int(value) if value is not None and value.isdigit() else None
-
-    @reify
-    def content_disposition(self) -> ContentDisposition | None:
-        raw = self._headers.get(hdrs.CONTENT_DISPOSITION)
-        if raw is None:
-            return None
-        disposition_type, params = parse_content_disposition(raw)
-        return ContentDisposition(
-            disposition_type,
-            MappingProxyType(dict(params)),
-            content_disposition_filename(params),
-        )
-
-    @reify
-    def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
-        links = parse_links(self._headers.getall(hdrs.LINK, ()))
-        # Relative link targets resolve against the response URL.
-        resolved: MultiDict[MultiDictProxy[str | URL]] = MultiDict()
-        for rel, link in links.items():
-            updated = MultiDict(link)
-            target = link["url"]
-            assert isinstance(target, URL)
-            updated["url"] = self._url.join(target)
-            resolved.add(rel, MultiDictProxy(updated))
-        return MultiDictProxy(resolved)
-
-    @reify
-    def cookies(self) -> SimpleCookie:
-        """What this response set, parsed as the jar parses it (RFC 6265, not SimpleCookie.load,
-        which drops a whole header over one odd attribute and takes unknown ones for cookies)."""
-        cookies: SimpleCookie = SimpleCookie()
-        for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-            morsel = parse_set_cookie(value)
-            if morsel is not None:
-                dict.__setitem__(cookies, morsel.key, morsel)
-        return cookies
-
-    # -- reading the body -----------------------------------------------------------------
-
-    async def read(self) -> bytes:
-        """The whole body (decoded per Content-Encoding unless auto_decompress is off)."""
-        if self._body is None:
-            try:
-                self._body = await self.content.read()
-                if self._traces:
-                    for trace in self._traces:
-                        await trace.send_response_chunk_received(self.method, self.url, self._body)
-            except BaseException:
-                self.close()
-                raise
-        elif self._released and self._connection is None and not self._body:
-            raise ClientConnectionError("Connection closed")
-        if self._connection is not None or self._deadline is not None:
-            self._release_connection()
-        return self._body
-
-    def get_encoding(self) -> str:
-        mimetype, charset = self._content_type_parts
-        if charset:
-            with contextlib.suppress(LookupError, ValueError):
-                return codecs.lookup(charset).name
-        if mimetype == _JSON_CONTENT_TYPE or mimetype.endswith("+json"):
-            return "utf-8"
-        if self._body is None:
-            raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
-        return self._resolve_charset(self, self._body)
-
-    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
-        """The body decoded with ``encoding``, else the declared charset, else a guess."""
-        body = await self.read()
-        return body.decode(encoding or self.get_encoding(), errors=errors)
-
-    async def json(
-        self,
-        *,
-        encoding: str | None = None,
-        loads: Callable[[str], Any] = json.loads,
-        content_type: str | None = _JSON_CONTENT_TYPE,
-    ) -> Any:
-        """The body parsed as JSON; ``ContentTypeError`` when the type is not the one expected."""
-        body = await self.read()
-        if content_type and not self._is_expected_content_type(content_type):
-            raise ContentTypeError(
-                self.request_info,
-                self.history,
-                status=self.status,
-                message=(
-                    "Attempt to decode JSON with unexpected mimetype: "
-                    f"{self._headers.get(hdrs.CONTENT_TYPE, '')}"
-                ),
-                headers=self.headers,
-            )
-        stripped = body.strip()
-        if not stripped:
-            return None
-        return loads(stripped.decode(encoding or self.get_encoding()))
-
-    def _is_expected_content_type(self, expected: str) -> bool:
-        actual = self._content_type_parts[0]
-        if expected == _JSON_CONTENT_TYPE:
-            return actual == _JSON_CONTENT_TYPE or actual.endswith("+json")
-        return expected in actual
-
-    # -- finishing ------------------------------------------------------------------------
-
-    def _release_connection(self) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            if self.content is not None and self.content.is_eof():
-                connection.release()
-            else:
-                connection.close()
-        if self._deadline is not None:
-            self._disarm_deadline()
-
-    def release(self) -> Any:
-        """Give the connection back (closed if the body was not read to the end)."""
-        self._released = True
-        if self._connection is not None or self._deadline is not None:
-            self._release_connection()
-        return _NOOP_AWAITABLE
-
-    def close(self) -> None:
-        """Drop the connection now, without reading the rest of the body."""
-        self._released = True
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            connection.close()
-        self._disarm_deadline()
-
-    async def wait_for_close(self) -> None:
-        """Wait until the request body is written and the response released."""
-        if self._writer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-        self.release()
-
-    def raise_for_status(self) -> None:
-        if self.status >= 400:
-            self.release()
-            raise ClientResponseError(
-                self.request_info,
-                self.history,
-                status=self.status,
-                message=self.reason or "",
-                headers=self.headers,
-            )
-
-    async def __aenter__(self) -> ClientResponse:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        self.release()
-        await self.wait_for_close()
-
-
-class _noop_awaitable:
-    """``release()`` is synchronous but aiohttp code may ``await resp.release()``."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Any:
-        return iter(())
-
-
-
-_NOOP_AWAITABLE = _noop_awaitable()  # stateless: one instance serves every release()

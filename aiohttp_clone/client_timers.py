@@ -20,7 +20,7 @@ from ._values import ClientTimeout
 class Expirable(Protocol):
     """What a deadline expires: told once, when its time has passed."""
 
-    def _on_deadline(self) -> None: ...
+    def expire(self) -> None: ...
 
 
 class Deadlines:
@@ -65,7 +65,7 @@ class Deadlines:
         for entry in due:
             del entries[entry]
         for entry in due:
-            entry._on_deadline()
+            entry.expire()
         if entries:
             earliest = min(entries.values())
             if earliest < self.next_check:  # a callback may have armed a later one meanwhile

@@ -30,6 +30,7 @@ from .client_exceptions import (
 )
 from .client_proto import ResponseHandler
 from .connector_errors import connect_errors, deadline
+from .connector_proxy import connect_through_proxy
 from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for
 from .helpers import _SENTINEL, is_ip_address, sentinel
 from .resolver import DefaultResolver
@@ -202,19 +203,41 @@ class BaseConnector:
                 for trace in traces:
                     await trace.send_connection_queued_start()
             await self._wait_for_room(key)
-        # From the room check to _reserve there is no await: the limit cannot be overrun.
-        protocol = self._take_idle(key)
-        if protocol is not None:
-            connection = self._acquire(key, protocol)
-            if traces:
-                if queued:
-                    for trace in traces:
-                        await trace.send_connection_queued_end()
+        # From the room check to the slot's reservation there is no await (the traces come
+        # after it): the limit cannot be overrun.
+        connection = self._take_idle_connection(key)
+        if connection is None:
+            return await self._new_connection(req, traces, timeout, queued)
+        if traces:
+            if queued:
                 for trace in traces:
-                    await trace.send_connection_reuseconn()
-            return connection
+                    await trace.send_connection_queued_end()
+            for trace in traces:
+                await trace.send_connection_reuseconn()
+        return connection
+
+    def reuse_idle(self, key: ConnectionKey) -> Connection | None:
+        """An idle pooled connection for ``key``, taken now without awaiting, when one is free
+        and the limits allow it with nobody queued ahead; None otherwise (then ``connect``)."""
+        if self._waiters or self._closed or not self._has_room(key):
+            return None
+        return self._take_idle_connection(key)
+
+    def _take_idle_connection(self, key: ConnectionKey) -> Connection | None:
+        """The one way an idle connection leaves the pool (the caller checked for room)."""
+        protocol = self._take_idle(key)
+        if protocol is None:
+            return None
+        self._reserve(key, protocol)
+        return Connection(self, key, protocol, self._loop)
+
+    async def _new_connection(
+        self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout, queued: bool
+    ) -> Connection:
+        """Open a connection, holding its slot meanwhile so concurrent requests count it."""
+        key = req.connection_key
         placeholder: Any = _Placeholder()
-        self._reserve(key, placeholder)
+        self._reserve(key, placeholder)  # before the first await: see ``connect``
         try:
             if traces:
                 if queued:
@@ -226,31 +249,16 @@ class BaseConnector:
         except BaseException:
             self._unreserve(key, placeholder)
             raise
-        self._unreserve(key, placeholder, wake=False)
-        if self._closed:
+        if self._closed:  # _close_all() has already let go of every slot
             protocol.close()
             raise ClientConnectionError("Connector is closed.")
-        connection = self._acquire(key, protocol)
-        if traces:
-            for trace in traces:
-                await trace.send_connection_create_end()
-        return connection
-
-    def _reuse_idle(self, key: ConnectionKey) -> Connection | None:
-        """The fast path of ``connect``: an idle connection, when one is free right now."""
-        if self._waiters or self._closed:
-            return None
-        if self._limit_per_host:  # the general path, which keeps the per-host count
-            if not self._has_room(key) or (protocol := self._take_idle(key)) is None:
-                return None
-            return self._acquire(key, protocol)
-        if self._limit and len(self._acquired) >= self._limit:
-            return None
-        protocol = self._take_idle(key)
-        if protocol is None:
-            return None
+        # The connection takes over its placeholder's slot (and per-host count).
+        self._acquired.discard(placeholder)
         self._acquired.add(protocol)
-        return Connection(self, key, protocol, self._loop)
+        connection = Connection(self, key, protocol, self._loop)
+        for trace in traces:
+            await trace.send_connection_create_end()
+        return connection
 
     def _has_room(self, key: ConnectionKey) -> bool:
         if self._limit and len(self._acquired) >= self._limit:
@@ -302,16 +310,12 @@ class BaseConnector:
         else:
             self._acquired_per_host.pop(key, None)
 
-    def _unreserve(self, key: ConnectionKey, protocol: ResponseHandler, wake: bool = True) -> None:
+    def _unreserve(self, key: ConnectionKey, protocol: ResponseHandler) -> None:
         self._acquired.discard(protocol)
         if self._limit_per_host:
             self._uncount(key)
-        if wake and self._waiters:
+        if self._waiters:
             self._wake_waiters()
-
-    def _acquire(self, key: ConnectionKey, protocol: ResponseHandler) -> Connection:
-        self._reserve(key, protocol)
-        return Connection(self, key, protocol, self._loop)
 
     def _take_idle(self, key: ConnectionKey) -> ResponseHandler | None:
         """Pop the most recently used live idle connection for ``key``."""
@@ -569,8 +573,6 @@ class TCPConnector(BaseConnector):
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
         if req.proxy is not None:
-            from .connector_proxy import connect_through_proxy
-
             return await connect_through_proxy(self, req, timeout)
         host = req.url.raw_host or ""
         sslcontext = self._ssl_for(req)

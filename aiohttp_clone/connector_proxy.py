@@ -6,8 +6,8 @@ pooled proxy connection authenticates every request it serves. For https (and ws
 asked to open a tunnel with ``CONNECT``; once it answers 2xx, TLS to the origin runs inside the
 tunnel, and what was meant for the proxy never travels inside it.
 
-Only the connector and ``ClientRequest`` call in here, and only when a proxy is set, so the
-direct path pays nothing for this module.
+Only the connector and ``ClientRequest`` call in here, and only when a proxy is set: the
+direct path pays nothing for it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from yarl import URL
 from . import hdrs
 from ._http.head import serialize_request_head
 from ._http.messages import HttpVersion11
-from ._values import BasicAuth, RequestInfo, make_basic_auth
+from ._values import BasicAuth, ReadOptions, RequestInfo, make_basic_auth
 from .client_exceptions import (
     ClientConnectorError,
     ClientHttpProxyError,
@@ -37,10 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = ("connect_through_proxy", "headers_for_proxy")
 
-# The CONNECT exchange is tiny; these keep a hostile proxy from sending an unbounded head.
-_MAX_LINE = 8190
-_MAX_FIELD = 8190
-_MAX_HEADERS = 128
+
+def _tunnel_read_options(timeout: ClientTimeout) -> ReadOptions:
+    """The CONNECT answer is a head only: no body until EOF, nothing to decode, a small buffer;
+    the default limits keep a hostile proxy from sending an unbounded head."""
+    return ReadOptions(
+        read_until_eof=False, auto_decompress=False, read_bufsize=2**16,
+        sock_read=timeout.sock_read,
+    )  # fmt: skip
 
 
 def headers_for_proxy(
@@ -113,17 +117,13 @@ async def _open_tunnel(
     headers[hdrs.HOST] = target
     headers.extend(headers_for_proxy(proxy, req.proxy_auth, req.proxy_headers))
     headers[hdrs.HOST] = target  # proxy_headers cannot move the tunnel elsewhere
-    protocol.start_response(
-        hdrs.METH_CONNECT, False, False, 2**16, timeout.sock_read,
-        _MAX_LINE, _MAX_FIELD, _MAX_HEADERS,
-    )
+    head = protocol.start_response(hdrs.METH_CONNECT, _tunnel_read_options(timeout))
     protocol.transport.write(
         serialize_request_head(hdrs.METH_CONNECT, target, HttpVersion11, headers)
     )
-    message, _ = await protocol.head_future()
+    message, _ = await head
     if 200 <= message.code < 300:
-        parser = protocol._parser
-        if parser is None or not parser.tail:
+        if not protocol.leftover:
             return
         reason = "Proxy sent data after its CONNECT response"
     else:

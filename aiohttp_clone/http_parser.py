@@ -8,9 +8,11 @@ from ._http.messages import (
     RawResponseMessage,
 )
 from ._http.parser import USING_C_EXTENSIONS, HttpResponseParser
+from ._twins import NO_EXTENSIONS
 
 __all__ = (
     "END_OF_MESSAGE",
+    "NO_EXTENSIONS",
     "USING_C_EXTENSIONS",
     "HttpResponseParser",
     "HttpVersion",

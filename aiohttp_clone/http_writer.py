@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from ._http.content_coding import Compressor, compressor_for
-from ._http.head import HeaderSource, check_field, encode_head, serialize_request_head
+from ._http.head import HeaderSource, check_field, encode_head
 from ._http.messages import HttpVersion, HttpVersion10, HttpVersion11
 from .client_exceptions import ClientConnectionResetError, ClientPayloadError
 
@@ -20,7 +20,6 @@ __all__ = (
     "HttpVersion10",
     "HttpVersion11",
     "StreamWriter",
-    "serialize_request_head",
 )
 
 _Chunk = bytes | bytearray | memoryview

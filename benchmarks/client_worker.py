@@ -161,7 +161,9 @@ def make_client(name: str) -> tuple[Any, str | None]:
     """The adapter plus which twin is active (aiohttp_clone only)."""
     if name in ("aiohttp_clone", "aiohttp_clone-py"):
         module = importlib.import_module("aiohttp_clone")
-        impl = "C" if module.USING_C_EXTENSIONS else "py"
+        active = importlib.import_module("aiohttp_clone._twins").ACTIVE.values()
+        # Every twin one way or the other: a half-built package measures neither build.
+        impl = "C" if all(active) else "py" if not any(active) else "mixed"
         wanted = "C" if name == "aiohttp_clone" else "py"
         if impl != wanted:
             raise RuntimeError(f"{name} needs the {wanted} twins but {impl} is active")

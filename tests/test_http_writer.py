@@ -9,13 +9,13 @@ import pytest
 from multidict import CIMultiDict
 
 from aiohttp_clone._http import messages as http_message
+from aiohttp_clone._http.head import HeadCache, serialize_request_head
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
 from aiohttp_clone.http_writer import (
     HttpVersion,
     HttpVersion10,
     HttpVersion11,
     StreamWriter,
-    serialize_request_head,
 )
 
 # -- serialize_request_head ------------------------------------------------------------------
@@ -51,7 +51,7 @@ def test_head_accepts_any_items_source_and_non_ascii_values() -> None:
 def test_values_that_are_not_str_are_refused(value: object) -> None:
     """As in aiohttp: a TypeError, never the value's repr (``b'x'``) on the wire."""
     with pytest.raises(TypeError, match="Header value of 'X-B' must be str"):
-        serialize_request_head("GET", "/", HttpVersion11, {"X-B": value}, {})
+        serialize_request_head("GET", "/", HttpVersion11, {"X-B": value}, HeadCache())
 
 
 def test_values_may_hold_colons_and_tabs() -> None:
@@ -86,25 +86,25 @@ def test_method_must_be_a_token(method: str) -> None:
 
 
 def test_block_cache_validates_each_distinct_header_set_once() -> None:
-    cache: dict[object, str] = {}
+    cache = HeadCache()
     fields = {"Host": "h", "Accept": "*/*"}
     first = serialize_request_head("GET", "/a", HttpVersion11, fields, cache)
     again = serialize_request_head("GET", "/b", HttpVersion11, dict(fields), cache)
     assert first == b"GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n"
     assert again == first.replace(b"/a", b"/b")
-    assert list(cache) == [(("Host", "h"), ("Accept", "*/*"))]
+    assert list(cache.blocks) == [(("Host", "h"), ("Accept", "*/*"))]
     # A cached good set never vouches for a bad one, and a refused set is not remembered.
     with pytest.raises(ValueError, match="header value 'Accept'"):
         serialize_request_head("GET", "/", HttpVersion11, {"Host": "h", "Accept": "*\r\n"}, cache)
-    assert len(cache) == 1
+    assert len(cache.blocks) == 1
 
 
 def test_block_cache_stays_bounded() -> None:
-    cache: dict[object, str] = {}
+    cache = HeadCache()
     for n in range(1000):
         serialize_request_head("GET", "/", HttpVersion11, {"X-N": str(n)}, cache)
-        assert len(cache) <= 256
-    assert (("X-N", "999"),) in cache
+        assert len(cache.blocks) <= 256 and len(cache.heads) <= 256
+    assert (("X-N", "999"),) in cache.blocks
 
 
 def test_unhashable_values_are_validated_without_the_cache() -> None:
@@ -114,37 +114,38 @@ def test_unhashable_values_are_validated_without_the_cache() -> None:
         def __eq__(self, other: object) -> bool:
             return str.__eq__(self, other)
 
-    cache: dict[object, str] = {}
+    cache = HeadCache()
     with pytest.raises(ValueError, match="header value 'X-T'"):
         serialize_request_head("GET", "/", HttpVersion11, {"X-T": Token("a\r\nX: 1")}, cache)
     head = serialize_request_head("GET", "/", HttpVersion11, {"X-T": Token("ok")}, cache)
     assert head == b"GET / HTTP/1.1\r\nX-T: ok\r\n\r\n"
-    assert cache == {}
+    assert cache.blocks == {} and cache.heads == {}
 
 
 def test_head_cache_serves_a_repeated_request_and_refuses_what_it_never_validated() -> None:
-    blocks: dict[object, str] = {}
-    heads: dict[object, bytes] = {}
+    cache = HeadCache()
+    blocks, heads = cache.blocks, cache.heads
     fields = {"Host": "h", "Accept": "*/*"}
-    first = serialize_request_head("GET", "/a", HttpVersion11, fields, blocks, heads)
+    first = serialize_request_head("GET", "/a", HttpVersion11, fields, cache)
     assert first == b"GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n"
-    assert serialize_request_head("GET", "/a", HttpVersion11, dict(fields), blocks, heads) is first
+    assert serialize_request_head("GET", "/a", HttpVersion11, dict(fields), cache) is first
     # Another target, method or version is another head, built from the cached block.
-    assert serialize_request_head("HEAD", "/b", HttpVersion10, fields, blocks, heads) == (
+    assert serialize_request_head("HEAD", "/b", HttpVersion10, fields, cache) == (
         b"HEAD /b HTTP/1.0\r\nHost: h\r\nAccept: */*\r\n\r\n"
     )
     assert len(heads) == 2 and len(blocks) == 1
     with pytest.raises(ValueError, match="request line"):
-        serialize_request_head("GET", "/a\r\nX: y", HttpVersion11, fields, blocks, heads)
+        serialize_request_head("GET", "/a\r\nX: y", HttpVersion11, fields, cache)
     with pytest.raises(ValueError, match="header value 'Accept'"):
-        serialize_request_head("GET", "/a", HttpVersion11, {"Accept": "*\n"}, blocks, heads)
+        serialize_request_head("GET", "/a", HttpVersion11, {"Accept": "*\n"}, cache)
     assert len(heads) == 2
 
 
 def test_head_cache_stays_bounded() -> None:
-    heads: dict[object, bytes] = {}
+    cache = HeadCache()
+    heads = cache.heads
     for n in range(1000):
-        serialize_request_head("GET", f"/{n}", HttpVersion11, {"Host": "h"}, {}, heads)
+        serialize_request_head("GET", f"/{n}", HttpVersion11, {"Host": "h"}, cache)
         assert len(heads) <= 256
     assert ("GET", "/999", HttpVersion11, (("Host", "h"),)) in heads
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from .messages import HttpVersion, HttpVersion10, HttpVersion11
 from .rules import TCHAR_CLASS, TOKEN_RE
 
-__all__ = ("HeaderSource", "check_field", "encode_head", "serialize_request_head")
+__all__ = ("HeadCache", "HeaderSource", "check_field", "encode_head", "serialize_request_head")
 
 # Header names joined by ":" (not a tchar); the caller also counts the colons.
 _TOKENS_RE = re.compile(rf"{TCHAR_CLASS}+(?::{TCHAR_CLASS}+)*")
@@ -114,35 +114,51 @@ def encode_head(
     return text.encode("utf-8", "surrogateescape")
 
 
+class HeadCache:
+    """What one session remembers of the heads it wrote: validated header blocks (keyed by the
+    fields) and whole heads (keyed by method, target, version and fields), each bounded to
+    ``_BLOCK_CACHE_SIZE`` entries and cleared when full. A client repeating a request pays one
+    dict lookup for its head."""
+
+    __slots__ = ("blocks", "heads")
+
+    def __init__(self) -> None:
+        self.blocks: dict[Any, str] = {}
+        self.heads: dict[Any, bytes] = {}
+
+    def clear(self) -> None:
+        self.blocks.clear()
+        self.heads.clear()
+
+
 def serialize_request_head(
     method: str,
     target: str,
     version: HttpVersion,
     headers: HeaderSource,
-    block_cache: dict[Any, str] | None = None,
-    head_cache: dict[Any, bytes] | None = None,
+    cache: HeadCache | None = None,
 ) -> bytes:
     """``METHOD target HTTP/x.y``, the header lines and the blank line, as bytes.
 
     Raises ``ValueError`` naming the field before anything is produced if the method or a header
     name is not a token, the target holds whitespace or a control character, or a name or a
-    value holds a control character other than HTAB. ``block_cache`` (a dict the caller owns)
-    remembers validated header blocks, so a repeated set of fields is checked once;
-    ``head_cache`` remembers whole heads, so the same request sent again costs one lookup.
+    value holds a control character other than HTAB. With a ``cache``, a repeated set of fields
+    is validated once and a repeated head built once.
     """
-    if head_cache is None:
-        return _serialize_head(method, target, version, headers, block_cache)
+    if cache is None:
+        return _serialize_head(method, target, version, headers, None)
+    head_cache = cache.heads
     try:
         key = (method, target, version, tuple(headers.items()))
         return head_cache[key]
     except KeyError:
-        head = _serialize_head(method, target, version, headers, block_cache)
+        head = _serialize_head(method, target, version, headers, cache.blocks)
         if len(head_cache) >= _BLOCK_CACHE_SIZE:
             head_cache.clear()
         head_cache[key] = head
         return head
     except TypeError:  # an unhashable value: built and validated every time
-        return _serialize_head(method, target, version, headers, block_cache)
+        return _serialize_head(method, target, version, headers, cache.blocks)
 
 
 def _serialize_head(
