@@ -2,22 +2,27 @@
 
 The subprocess inherits this process's environment, so under ``AIOHTTP_CLONE_NO_EXTENSIONS=1``
 it runs the pure-Python twins too (``test_version_reports_the_same_build`` checks that).
-A few pure helpers (item parsing, progress text, percentiles) are also checked in-process.
+Downloads (``-o``, ``--continue``) are in ``test_cli_download.py``. A few pure helpers (item
+parsing, progress text, percentiles) are also checked in-process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
-import os
-import pty
+import re
+import shutil
+import ssl
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 import aiohttp_clone
 from aiohttp_clone.cli import exit_code_for_status, split_words
@@ -25,53 +30,16 @@ from aiohttp_clone.cli.bench import percentile
 from aiohttp_clone.cli.items import ItemError, split_item
 from aiohttp_clone.cli.progress import Progress, format_duration, format_size
 from tests.asgi_app import HELLO, JSON_DOC, byte_pattern
+from tests.cli_runner import (
+    RUN_TIMEOUT,
+    RawServerFactory,
+    run_cli,
+    run_cli_async,
+    run_in_terminal,
+    url,
+)
 from tests.proxy import RecordingProxy
-from tests.servers import ServerInfo, free_port
-
-CLI = [sys.executable, "-m", "aiohttp_clone"]
-RUN_TIMEOUT = 20  # seconds; a hung CLI fails its test instead of the whole run
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [*CLI, *args],
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-
-
-def run_in_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """Run with stdout and stderr on a pseudo-terminal, as when a person types the command."""
-    master, slave = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    proc = subprocess.Popen(
-        [*CLI, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=slave,
-        env={**environment, **(env or {})},
-    )
-    os.close(slave)
-    output = bytearray()
-    try:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal's last writer
-                break
-            if not data:
-                break
-            output += data
-    finally:
-        os.close(master)
-    return proc.wait(timeout=RUN_TIMEOUT), bytes(output)
-
-
-def url(server: ServerInfo, path: str) -> str:
-    return str(server.make_url(path))
+from tests.servers import ServerInfo, TLSCerts, free_port, read_request_head
 
 
 def split_head(stdout: bytes) -> tuple[bytes, bytes]:
@@ -89,6 +57,9 @@ def echoed(result: subprocess.CompletedProcess[bytes]) -> dict[str, object]:
 
 def echoed_headers(doc: dict[str, object]) -> dict[str, str]:
     return {name: value for name, value in doc["headers"]}  # type: ignore[attr-defined]
+
+
+NO_DEPRECATED = {"PYTHONWARNINGS": "error::DeprecationWarning"}
 
 
 # ------------------------------------------------------------------------------ responses
@@ -157,7 +128,7 @@ def test_form_fields(http_server: ServerInfo) -> None:
 
 def test_form_refuses_raw_json_fields(http_server: ServerInfo) -> None:
     result = run_cli("--form", url(http_server, "/echo"), "n:=1")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert b"need --json" in result.stderr
 
 
@@ -182,7 +153,9 @@ def test_headers_query_and_explicit_method(http_server: ServerInfo) -> None:
 
 
 def test_basic_auth(http_server: ServerInfo) -> None:
-    doc = echoed(run_cli("-b", "--auth", "ann:s3cret", url(http_server, "/basic-auth/ann/s3cret")))
+    target = url(http_server, "/basic-auth/ann/s3cret")
+    # No deprecated API (aiohttp 3.14 deprecates building BasicAuth by hand).
+    doc = echoed(run_cli("-b", "--auth", "ann:s3cret", target, env=NO_DEPRECATED))
     assert doc == {"authenticated": True, "user": "ann"}
 
 
@@ -237,6 +210,15 @@ def test_no_follow_shows_the_redirect_and_follow_follows(http_server: ServerInfo
     assert body == b"redirected"
 
 
+def test_redirect_to_a_non_http_url_is_the_servers_fault(http_server: ServerInfo) -> None:
+    result = run_cli("--follow", url(http_server, "/redirect-to?url=ftp://127.0.0.1/"))
+    assert result.returncode == 2  # not 1: the user's own URL was fine
+    assert result.stderr == (
+        b"aiohttp-clone: error: Cannot follow the server's redirect to ftp://127.0.0.1/: "
+        b"not http(s)\n"
+    )
+
+
 # --------------------------------------------------------------------------- TLS and proxies
 
 
@@ -254,19 +236,9 @@ def test_https_with_unknown_ca_fails_unless_insecure(https_server: ServerInfo) -
 async def test_proxy_option(http_server: ServerInfo, recording_proxy: RecordingProxy) -> None:
     target = url(http_server, "/hello")
     # The proxy runs in this loop, so the CLI must run beside it, not block it.
-    proc = await asyncio.create_subprocess_exec(
-        *CLI,
-        "-b",
-        "--proxy",
-        str(recording_proxy.url),
-        target,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), RUN_TIMEOUT)
-    assert proc.returncode == 0, stderr
-    assert stdout == HELLO
+    result = await run_cli_async("-b", "--proxy", str(recording_proxy.url), target)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == HELLO
     assert [(r.method, r.target) for r in recording_proxy.requests] == [("GET", target)]
 
 
@@ -289,21 +261,14 @@ def test_timeout_is_one_line_and_exit_2(http_server: ServerInfo) -> None:
     result = run_cli("--timeout", "0.2", url(http_server, "/delay/2000"))
     assert time.monotonic() - start < 1.9  # gave up before the server answered
     assert result.returncode == 2
-    assert result.stderr == b"aiohttp-clone: error: Request timed out after 0.2 s\n"
+    assert result.stderr == b"aiohttp-clone: error: Request timed out after 0.2 s (--timeout)\n"
 
 
 def test_bad_item_is_a_usage_error() -> None:
     result = run_cli("http://127.0.0.1:1/", "novalue")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert b"is not a request item" in result.stderr
     assert b"Traceback" not in result.stderr
-
-
-def test_header_the_library_refuses_is_one_line_and_exit_1(http_server: ServerInfo) -> None:
-    result = run_cli(url(http_server, "/hello"), "Bad Name:x")
-    assert result.returncode == 1
-    assert result.stderr.startswith(b"aiohttp-clone: error: Invalid HTTP header name")
-    assert result.stderr.count(b"\n") == 1
 
 
 # ----------------------------------------------------------------------------- terminal
@@ -342,8 +307,8 @@ def test_bench_reports_rate_and_percentiles(http_server: ServerInfo) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
     assert "Requests/s:" in text
+    assert text.splitlines()[1] == "Failed:        0 of 40 requests"
     assert "Status codes:  200: 40" in text
-    assert "Errors:        0" in text
     latency = next(line for line in text.splitlines() if line.startswith("Latency (ms):"))
     for label in ("p50", "p90", "p99", "max"):
         assert f" {label} " in latency
@@ -351,9 +316,176 @@ def test_bench_reports_rate_and_percentiles(http_server: ServerInfo) -> None:
 
 def test_bench_counts_errors(http_server: ServerInfo) -> None:
     result = run_cli("bench", f"http://127.0.0.1:{free_port()}/", "-n", "3", "-c", "2")
-    assert result.returncode == 1
-    assert "Errors:        3" in result.stdout.decode()
+    assert result.returncode == 2
+    assert "Failed:        3 of 3 requests" in result.stdout.decode()
     assert "ClientConnectorError" in result.stdout.decode()
+
+
+# ----------------------------------------------------------------- bad input and exit codes
+
+
+def test_help_documents_the_exit_codes_the_code_uses() -> None:
+    text = run_cli("--help").stdout.decode()
+    assert re.search(r"\n  1 +bad input", text)
+    assert re.search(r"\n  2 +network error", text)
+    assert "SSL_CERT_FILE" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--no-such-option", "{url}"], "unrecognized arguments: --no-such-option"),
+        (["--timeout", "-1", "{url}"], "--timeout: '-1': must be a number of seconds above 0"),
+        (["--timeout", "0", "{url}"], "must be a number of seconds above 0"),
+        (["--timeout", "nan", "{url}"], "must be a number of seconds above 0"),
+        (["--timeout", "soon", "{url}"], "'soon' is not a number of seconds"),
+        (["ftp://127.0.0.1/"], "unsupported URL scheme 'ftp' in 'ftp://127.0.0.1/'"),
+        (["http://127.0.0.1:99999/"], "invalid URL"),
+        (["--proxy", "socks5://127.0.0.1:1", "{url}"], "unsupported proxy URL scheme 'socks5'"),
+        (["-c", "{url}"], "--continue and --save-errors go with -o FILE"),
+        (["-o", "{tmp}", "{url}"], "is a directory"),
+        (["-o", "{tmp}/no/such/dir/file", "{url}"], "no such directory"),
+        (["--verify", "{tmp}/missing.pem", "{url}"], "--verify"),
+        (["--verify", "{tmp}", "-k", "{url}"], "--verify and --insecure contradict each other"),
+        (["--cert-key", "{tmp}/key.pem", "{url}"], "--cert-key needs --cert"),
+        (["--cert", "{tmp}/not-a-cert.pem", "{url}"], "--cert"),
+        (["bench"], "the following arguments are required: url"),
+        (["bench", "{url}", "-n", "0"], "-n/--requests: '0': must be at least 1"),
+        (["bench", "{url}", "--timeout", "-1"], "must be a number of seconds above 0"),
+        (["bench", "ftp://127.0.0.1/"], "unsupported URL scheme 'ftp'"),
+        (["-a", "ann", "{url}"], "--auth expects USER:PASS"),
+        (["-a", "a:b", "{url}", "Authorization:x"], "--auth and an Authorization header item"),
+        (["{url}", "Bad Name:x"], "invalid header name 'Bad Name': must be a token"),
+        (["{url}", "X-A:a\rb"], "header 'X-A': a value cannot hold CR, LF"),
+        (["bench", "{url}", "-H", "Bad Name:x"], "invalid header name 'Bad Name'"),
+        (["bench", "{url}", "-H", "no-colon"], "--header expects NAME:VALUE"),
+        (["bench", "{url}", "-m", "GE T"], "is not an HTTP method name"),
+    ],
+)
+async def test_bad_input_exits_1_before_anything_is_sent(
+    raw_server: RawServerFactory, tmp_path: Path, args: list[str], message: str
+) -> None:
+    server = await raw_server(answer_hello)
+    (tmp_path / "not-a-cert.pem").write_text("not a certificate\n")
+    words = [a.format(url=server.make_url("/"), tmp=tmp_path) for a in args]
+    result = await run_cli_async(*words)
+    assert result.returncode == 1, result.stderr
+    assert message.encode() in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(b"aiohttp-clone")
+    assert b"Traceback" not in result.stderr
+    assert b"ClientError" not in result.stderr  # a message for people, not a class name
+    assert server.connections == 0
+
+
+async def answer_hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    if await read_request_head(reader):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        await writer.drain()
+
+
+# ------------------------------------------------------------------------ bench failures
+
+
+def test_bench_accepts_the_url_shorthand(http_server: ServerInfo) -> None:
+    result = run_cli("bench", f":{http_server.port}/hello", "-n", "6", "-c", "2")
+    assert result.returncode == 0, result.stdout
+    text = result.stdout.decode()
+    assert f"GET http://localhost:{http_server.port}/hello" in text
+    assert "Status codes:  200: 6" in text
+
+
+def test_bench_where_all_requests_fail_says_so_first_and_exits_2() -> None:
+    result = run_cli("bench", f"http://127.0.0.1:{free_port()}/", "-n", "100")
+    assert result.returncode == 2
+    lines = result.stdout.decode().splitlines()
+    assert lines[1] == "Failed:        100 of 100 requests"
+    rates = next(i for i, line in enumerate(lines) if line.startswith("Requests/s:"))
+    assert rates > 1
+    assert "Completed:     0 requests" in result.stdout.decode()
+    assert "nan" not in result.stdout.decode()
+    assert "Latency (ms):  none" in result.stdout.decode()
+
+
+# ------------------------------------------------------------------------- TLS options
+
+
+def test_verify_trusts_a_private_ca_file_or_directory(
+    https_server: ServerInfo, tls_certs: TLSCerts, tmp_path: Path
+) -> None:
+    hello = url(https_server, "/hello")
+    accepted = run_cli("-b", "--verify", tls_certs.ca_file, hello)
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout == HELLO
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to lay out a hashed CA directory")
+    ca_dir = tmp_path / "cas"
+    ca_dir.mkdir()
+    shutil.copy(tls_certs.ca_file, ca_dir / "test-ca.pem")
+    subprocess.run(["openssl", "rehash", str(ca_dir)], check=True, timeout=RUN_TIMEOUT)
+    from_dir = run_cli("-b", "--verify", str(ca_dir), hello)
+    assert from_dir.returncode == 0, from_dir.stderr
+    assert from_dir.stdout == HELLO
+
+
+def test_verify_trusts_only_the_given_ca(https_server: ServerInfo, tmp_path: Path) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    result = run_cli("--verify", str(other_ca), url(https_server, "/hello"))
+    assert result.returncode == 2
+    assert b"certificate verify failed" in result.stderr
+
+
+def test_ssl_cert_file_is_honoured(https_server: ServerInfo, tls_certs: TLSCerts) -> None:
+    result = run_cli("-b", url(https_server, "/hello"), env={"SSL_CERT_FILE": tls_certs.ca_file})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == HELLO
+
+
+@contextlib.asynccontextmanager
+async def client_cert_server(certs: TLSCerts) -> AsyncIterator[str]:
+    """HTTPS on 127.0.0.1 that requires a client certificate from ``certs.ca``; answers with
+    the certificate's DNS names. Yields the base URL."""
+    context = certs.server_context()
+    context.verify_mode = ssl.CERT_REQUIRED
+    certs.ca.configure_trust(context)
+    writers: set[asyncio.StreamWriter] = set()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
+        if await read_request_head(reader):
+            peer = writer.get_extra_info("peercert") or {}
+            names = ",".join(value for _, value in peer.get("subjectAltName", ())).encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(names), names))
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    try:
+        yield f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    finally:
+        server.close()
+        for writer in writers:
+            writer.close()
+        await server.wait_closed()
+
+
+async def test_client_certificate(tls_certs: TLSCerts, tmp_path: Path) -> None:
+    client = tls_certs.ca.issue_cert("client.example")
+    cert, key, both = tmp_path / "client.pem", tmp_path / "client.key", tmp_path / "both.pem"
+    client.cert_chain_pems[0].write_to_path(str(cert))
+    client.private_key_pem.write_to_path(str(key))
+    client.private_key_and_cert_chain_pem.write_to_path(str(both))
+    async with client_cert_server(tls_certs) as base:
+        trust = ("--verify", tls_certs.ca_file, "-b", base)
+        refused = await run_cli_async(*trust)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith(b"aiohttp-clone: error: ")
+        with_key = await run_cli_async(*trust, "--cert", str(cert), "--cert-key", str(key))
+        assert with_key.returncode == 0, with_key.stderr
+        assert with_key.stdout == b"client.example"
+        combined = await run_cli_async(*trust, "--cert", str(both))
+        assert combined.returncode == 0, combined.stderr
+        assert combined.stdout == b"client.example"
 
 
 # ---------------------------------------------------------------------------- packaging
@@ -424,6 +556,22 @@ def test_progress_text() -> None:
     assert last.endswith("\n")
     assert last.rstrip() == "1.0 MB in 0:02  500.0 kB/s"  # padded over the longer bar line
     assert Progress(None, sink, clock=lambda: 2.0).line(4.0) == "0 B  0 B/s"
+    resumed = Progress(4_000_000, sink, clock=iter([0.0, 1.0, 2.0]).__next__, start=3_000_000)
+    resumed.update(500_000)  # the rate counts only what this run fetched
+    assert resumed.line(1.0) == (
+        "[#####################---]  88%  3.5 MB / 4.0 MB  500.0 kB/s  ETA 0:01"
+    )
+    broken = io.StringIO()
+    untouched = Progress(100, broken, clock=lambda: 1.0)
+    untouched.end_line()
+    assert broken.getvalue() == ""  # nothing drawn: no empty line before the error either
+    cut = Progress(1000, broken, clock=iter([0.0, 1.0, 1.05, 1.5]).__next__)
+    cut.update(100)
+    cut.update(100)  # too soon to redraw
+    cut.end_line()
+    assert broken.getvalue().endswith(
+        "\r[#####-------------------]  20%  200 B / 1.0 kB  133 B/s  ETA 0:06\n"
+    )
     assert (format_size(999), format_size(1_500), format_duration(3725)) == (
         "999 B",
         "1.5 kB",

@@ -15,9 +15,16 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ..client import ClientSession, ClientTimeout
-from ..client_exceptions import ClientError
-from ..connector import TCPConnector
+from .. import ClientError, ClientSession, ClientTimeout, TCPConnector
+from .checks import (
+    UsageParser,
+    check_header,
+    check_method,
+    check_url,
+    positive_int,
+    positive_seconds,
+)
+from .exits import EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK
 
 __all__ = ("BenchResult", "build_parser", "main", "percentile", "run_bench")
 
@@ -29,6 +36,7 @@ _ERROR_TEXT_MAX = 100  # one error kind per line in the report, however long its
 class BenchResult:
     """What a run measured; latencies (seconds) only of requests that got an answer."""
 
+    requests: int = 0
     elapsed: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -36,21 +44,40 @@ class BenchResult:
     bytes_read: int = 0
 
     @property
-    def completed(self) -> int:
-        return len(self.latencies) + sum(self.errors.values())
+    def answered(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+
+_EPILOG = """\
+exit codes:
+  0    every request got an answer (whatever its status)
+  1    bad input (usage, URL, option values)
+  2    some or all requests failed: cannot connect, TLS failure, timeout, broken off
+  130  interrupted (Ctrl-C)
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog=PROG,
         description="Send N requests from C concurrent workers and report throughput "
         "and latency percentiles.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("url", help="the URL every request goes to")
+    parser.add_argument(
+        "url",
+        help="the URL every request goes to (scheme defaults to http://, "
+        "':8080/x' means localhost, as for the main command)",
+    )
     parser.add_argument(
         "-n",
         "--requests",
-        type=int,
+        type=positive_int,
         default=1000,
         metavar="N",
         help="total number of requests (default 1000)",
@@ -58,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-c",
         "--concurrency",
-        type=int,
+        type=positive_int,
         default=10,
         metavar="C",
         help="concurrent workers, and connections in the pool (default 10)",
@@ -74,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="per-request total timeout (default 30)",
@@ -118,7 +145,7 @@ async def run_bench(
     verify_ssl: bool = True,
 ) -> BenchResult:
     """Run the load and return the measurements; never raises for failed requests."""
-    result = BenchResult()
+    result = BenchResult(requests=requests)
     tickets = iter(range(requests))
     connector = TCPConnector(limit=concurrency, ssl=verify_ssl)
     session = ClientSession(
@@ -140,52 +167,64 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     return sorted_values[min(max(rank, 1), len(sorted_values)) - 1]
 
 
-def format_report(result: BenchResult) -> str:
-    """The summary a person reads; one fact per line so it also greps well."""
-    elapsed = max(result.elapsed, 1e-9)
+def _latency_line(result: BenchResult) -> str:
+    if not result.latencies:
+        return "Latency (ms):  none (no request got an answer)"
     latencies = sorted(result.latencies)
-    ms = [percentile(latencies, p) * 1000 for p in (50, 90, 99)]
-    slowest = latencies[-1] * 1000 if latencies else math.nan
+    p50, p90, p99 = (percentile(latencies, p) * 1000 for p in (50, 90, 99))
+    slowest = latencies[-1] * 1000
+    return f"Latency (ms):  p50 {p50:.2f}  p90 {p90:.2f}  p99 {p99:.2f}  max {slowest:.2f}"
+
+
+def format_report(result: BenchResult) -> str:
+    """The summary a person reads; failures first, one fact per line so it also greps well.
+
+    Rates count answered requests only: a refused connection fails fast, and counting it would
+    make a dead server look like a fast one.
+    """
+    elapsed = max(result.elapsed, 1e-9)
     statuses = ", ".join(f"{code}: {count}" for code, count in sorted(result.statuses.items()))
     lines = [
-        f"Completed:     {result.completed} requests in {result.elapsed:.2f} s",
-        f"Requests/s:    {result.completed / elapsed:.1f}",
+        f"Failed:        {result.failed} of {result.requests} requests",
+        *(f"  {count:>6} x {text}" for text, count in result.errors.most_common()),
+        f"Completed:     {result.answered} requests in {result.elapsed:.2f} s",
+        f"Requests/s:    {result.answered / elapsed:.1f}",
         f"Transfer:      {result.bytes_read / elapsed / 1e6:.2f} MB/s (bodies)",
         f"Status codes:  {statuses or 'none'}",
-        f"Errors:        {sum(result.errors.values())}",
-        *(f"  {count:>6} x {text}" for text, count in result.errors.most_common()),
-        f"Latency (ms):  p50 {ms[0]:.2f}  p90 {ms[1]:.2f}  p99 {ms[2]:.2f}  max {slowest:.2f}",
+        _latency_line(result),
     ]
     return "\n".join(lines)
 
 
-def _parse_headers(parser: argparse.ArgumentParser, raw: Sequence[str]) -> list[tuple[str, str]]:
+def _parse_headers(raw: Sequence[str]) -> list[tuple[str, str]]:
     headers = []
     for item in raw:
         name, sep, value = item.partition(":")
-        if not sep or not name.strip():
-            parser.error(f"--header expects NAME:VALUE, got {item!r}")
-        headers.append((name.strip(), value.strip()))
+        if not sep:
+            raise ValueError(f"--header expects NAME:VALUE, got {item!r}")
+        headers.append(check_header(name.strip(), value.strip()))
     return headers
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run ``bench``; exit 0 when every request got an answer, 1 when any failed."""
+    """Run ``bench``; exit 0 when every request got an answer, 2 when any failed."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.requests < 1 or args.concurrency < 1:
-        parser.error("-n and -c must be at least 1")
-    headers = _parse_headers(parser, args.header)
+    try:
+        headers = _parse_headers(args.header)
+        method = check_method(args.method.upper())
+        url = check_url(args.url)
+    except ValueError as exc:
+        parser.error(str(exc))
     concurrency = min(args.concurrency, args.requests)  # idle workers would only add connections
-    method = args.method.upper()
     print(
-        f"Benchmarking {method} {args.url}: {args.requests} requests, {concurrency} concurrent",
+        f"Benchmarking {method} {url}: {args.requests} requests, {concurrency} concurrent",
         flush=True,
     )
     try:
         result = asyncio.run(
             run_bench(
-                args.url,
+                url,
                 args.requests,
                 concurrency,
                 method=method,
@@ -195,6 +234,6 @@ def main(argv: Sequence[str]) -> int:
             )
         )
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     print(format_report(result))
-    return 1 if result.errors else 0
+    return EXIT_NETWORK if result.failed else EXIT_OK

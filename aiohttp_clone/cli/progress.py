@@ -38,14 +38,20 @@ def format_duration(seconds: float) -> str:
 class Progress:
     """Counts bytes and draws ``[####----]  45%  0.9 MB / 2.0 MB  3.1 MB/s  ETA 0:01``.
 
-    Without a known total (no Content-Length) it shows only bytes so far and the rate.
+    Without a known total (no Content-Length) it shows only bytes so far and the rate. A resumed
+    download starts at ``start`` (the bytes already on disk), which the rate leaves out.
     """
 
     def __init__(
-        self, total: int | None, stream: TextIO, clock: Callable[[], float] = time.monotonic
+        self,
+        total: int | None,
+        stream: TextIO,
+        clock: Callable[[], float] = time.monotonic,
+        start: int = 0,
     ) -> None:
         self.total = total
-        self.done = 0
+        self.done = start
+        self._start_bytes = start
         self._stream = stream
         self._clock = clock
         self._start = clock()
@@ -65,10 +71,18 @@ class Progress:
         self._stream.write("\n")
         self._stream.flush()
 
+    def end_line(self) -> None:
+        """Show how far it got and end the line, so an error after it gets a line of its own."""
+        if self._width:  # nothing drawn, nothing to end
+            self._draw(self._clock())
+            self._stream.write("\n")
+            self._stream.flush()
+            self._width = 0
+
     def line(self, now: float, finished: bool = False) -> str:
         """The text of one redraw; once finished, the time taken replaces the ETA."""
         elapsed = max(now - self._start, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self._start_bytes) / elapsed
         speed = f"{format_size(rate)}/s"
         if finished:
             return f"{format_size(self.done)} in {format_duration(elapsed)}  {speed}"

@@ -6,16 +6,23 @@ place: the plan in, an HTTP status out, exceptions left to the caller to turn in
 
 from __future__ import annotations
 
+import ssl
 import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import IO, Any
 
-from .. import hdrs
-from ..client import ClientSession, ClientTimeout
-from ..client_reqrep import ClientResponse
-from ..helpers import BasicAuth
-from ..tracing import TraceConfig, TraceRequestHeadersSentParams, TraceRequestRedirectParams
+from .. import (
+    ClientResponse,
+    ClientSession,
+    ClientTimeout,
+    TraceConfig,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    hdrs,
+)
+from .download import CHUNK, Download
+from .failures import CONNECT_TIMEOUT, Outcome
 from .output import (
     BINARY_NOTE,
     Style,
@@ -24,12 +31,8 @@ from .output import (
     is_binary,
     render_body,
 )
-from .progress import Progress
 
 __all__ = ("Options", "RequestPlan", "perform")
-
-CHUNK = 65536  # bytes per read when streaming a body: large enough to keep syscalls rare
-CONNECT_TIMEOUT = 30.0  # without --timeout, still give up on a host that never answers
 
 
 @dataclass
@@ -41,7 +44,6 @@ class RequestPlan:
     headers: list[tuple[str, str]]
     query: list[tuple[str, str]]
     body: bytes | None
-    auth: BasicAuth | None
 
 
 @dataclass
@@ -51,10 +53,12 @@ class Options:
     follow: bool = False
     timeout: float | None = None
     proxy: str | None = None
-    insecure: bool = False
+    tls: bool | ssl.SSLContext = True  # the library's ssl= value, built by cli/tls.py
     verbose: bool = False
     body_only: bool = False
     output: str | None = None
+    resume: bool = False  # --continue: extend the partial file at ``output``
+    save_errors: bool = False  # save ``output`` even when the answer is not a 2xx
 
 
 class _Echo:
@@ -97,35 +101,53 @@ def response_head(response: ClientResponse, style: Style) -> bytes:
     )
 
 
-async def perform(plan: RequestPlan, options: Options, out: IO[bytes], style: Style) -> int:
-    """Send the request, write the answer to ``out`` (or the body to ``-o``); return the status."""
+async def perform(
+    plan: RequestPlan, options: Options, out: IO[bytes], style: Style, outcome: Outcome
+) -> int:
+    """Send the request, write the answer to ``out`` (or the body to ``-o``); return the status.
+
+    ``outcome`` records how far the answer got, for the message if an exception escapes.
+    """
     timeout = ClientTimeout(total=options.timeout, sock_connect=CONNECT_TIMEOUT)
     traces = [_Echo(plan.body, out, style).trace_config()] if options.verbose else None
+    download = None
+    headers = plan.headers
+    if options.output is not None:
+        download = Download(options.output, options.resume, options.save_errors)
+        headers = download.request_headers(headers)
     async with ClientSession(timeout=timeout, trace_configs=traces) as session:
         request: dict[str, Any] = {
             "params": plan.query,
-            "headers": plan.headers,
+            "headers": headers,
             "data": plan.body,
-            "auth": plan.auth,
             "allow_redirects": options.follow,
             "proxy": options.proxy,
-            "ssl": not options.insecure,
+            "ssl": options.tls,
         }
         async with session.request(plan.method, plan.url, **request) as response:
+            outcome.head_received = True
+            if hdrs.CONTENT_ENCODING not in response.headers:
+                # Content-Length counts encoded bytes; the count here is of decoded ones
+                outcome.expected_bytes = response.content_length
             if not options.body_only:
                 out.write(response_head(response, style))
             out.flush()
-            if options.output is not None:
-                await download(response, options.output, sys.stderr.isatty())
+            status = response.status
+            if download is not None:
+                status = await download.save(response, outcome, sys.stderr.isatty())
             else:
-                await write_body(response, out, out.isatty())
+                await write_body(response, out, out.isatty(), outcome)
             out.flush()
-            return response.status
+            return status
 
 
-async def write_body(response: ClientResponse, out: IO[bytes], for_terminal: bool) -> None:
+async def write_body(
+    response: ClientResponse, out: IO[bytes], for_terminal: bool, outcome: Outcome
+) -> None:
     """Text and JSON in full (JSON has to be parsed whole); binary streamed, or refused on a TTY."""
-    first = await response.content.read(CHUNK)
+    chunks = response.content.iter_chunked(CHUNK)
+    first = await anext(chunks, b"")
+    outcome.body_bytes += len(first)
     if not first:
         return
     if is_binary(first):
@@ -134,23 +156,13 @@ async def write_body(response: ClientResponse, out: IO[bytes], for_terminal: boo
             out.write(BINARY_NOTE)
             return
         out.write(first)
-        async for chunk in response.content.iter_chunked(CHUNK):
+        async for chunk in chunks:
+            outcome.body_bytes += len(chunk)
             out.write(chunk)
         return
-    body = first + await response.content.read()
+    parts = [first]
+    async for chunk in chunks:
+        outcome.body_bytes += len(chunk)
+        parts.append(chunk)
+    body = b"".join(parts)
     out.write(render_body(body, response.content_type, response.charset, for_terminal))
-
-
-async def download(response: ClientResponse, path: str, show_progress: bool) -> None:
-    """Stream the body to ``path`` a chunk at a time, so its size never matters."""
-    total = response.content_length
-    if hdrs.CONTENT_ENCODING in response.headers:
-        total = None  # Content-Length counts encoded bytes; the file gets decoded ones
-    progress = Progress(total, sys.stderr) if show_progress else None
-    with open(path, "wb") as file:
-        async for chunk in response.content.iter_chunked(CHUNK):
-            file.write(chunk)
-            if progress is not None:
-                progress.update(len(chunk))
-    if progress is not None:
-        progress.finish()
