@@ -45,7 +45,7 @@ cdef extern from *:
     /* Fewer than 16 bytes in at most four steps of 1, 2, 4 and 8 bytes. From an address a,
        masking (-a) & 15 bytes this way leaves the next byte 16-aligned. Returns the key
        moved on past them. */
-    static inline uint64_t ws_mask_short(uint8_t *buf, size_t n, uint64_t key)
+    static CYTHON_INLINE uint64_t ws_mask_short(uint8_t *buf, size_t n, uint64_t key)
     {
         if (n & 1) { WS_XOR_WORD(uint8_t, buf, key); buf += 1; key = WS_ADVANCE(key, 8); }
         if (n & 2) { WS_XOR_WORD(uint16_t, buf, key); buf += 2; key = WS_ADVANCE(key, 16); }
@@ -149,7 +149,7 @@ cdef extern from *:
         memcpy(&half, mask, 4);
         key = ((uint64_t)half << 32) | half;
         if (size >= WS_ALIGN_FROM) {
-            size_t head = (size_t)(-(uintptr_t)buf) & 15;
+            size_t head = (16 - ((uintptr_t)buf & 15)) & 15;
             key = ws_mask_short(buf, head, key);
             buf += head;
             size -= head;
