@@ -1,6 +1,9 @@
 """Mask throughput: our C and Python twins, aiohttp's two masks, websockets' C mask and a plain
 copy of the same buffer (the memory-bandwidth limit). Not part of ``make test``.
 
+``ours-c`` runs the AVX2 loop where the CPU has AVX2; ``ours-c-portable`` is the same C twin
+with that loop switched off, i.e. what a CPU without AVX2 runs.
+
     .venv/bin/python -m pytest benchmarks/test_bench_websocket_mask.py --benchmark-only \
         --benchmark-columns=median,ops --benchmark-sort=name
 
@@ -8,7 +11,7 @@ copy of the same buffer (the memory-bandwidth limit). Not part of ``make test``.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
@@ -22,6 +25,13 @@ MASK = os.urandom(4)
 def _ours_c() -> Callable[[bytearray], object]:
     from aiohttp_clone._websocket.mask_c import websocket_mask
 
+    return lambda buf: websocket_mask(MASK, buf)
+
+
+def _ours_c_portable() -> Callable[[bytearray], object]:
+    from aiohttp_clone._websocket.mask_c import _use_avx2, websocket_mask
+
+    _use_avx2(False)  # switched back on by _restore_the_avx2_loop
     return lambda buf: websocket_mask(MASK, buf)
 
 
@@ -53,12 +63,23 @@ def _memory_copy() -> Callable[[bytearray], object]:
 
 IMPLEMENTATIONS = {
     "ours-c": _ours_c,
+    "ours-c-portable": _ours_c_portable,
     "ours-python": _ours_python,
     "aiohttp-c": _aiohttp_c,
     "aiohttp-python": _aiohttp_python,
     "websockets-c": _websockets_c,
     "memory-copy": _memory_copy,
 }
+
+
+@pytest.fixture(autouse=True)
+def _restore_the_avx2_loop() -> Iterator[None]:
+    yield
+    try:
+        from aiohttp_clone._websocket.mask_c import _use_avx2
+    except ImportError:
+        return
+    _use_avx2(True)
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)

@@ -1,7 +1,14 @@
-"""The mask twins against a naive reference: every length 0..4096 at every alignment."""
+"""The mask twins against a naive reference: every length 0..4096 at every alignment.
 
+The C twin runs twice: with its AVX2 loop where the CPU has one ("c"), and with the portable
+loop every build has ("c-portable"), so both are tested on an AVX2 machine.
+"""
+
+import array
+import mmap
 import os
-from collections.abc import Callable
+import platform
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -11,17 +18,34 @@ from tests.twins import MASKS as TWINS
 MaskFunc = Callable[[bytes, bytearray], None]
 
 MAX_LEN = 4096
-MASK = bytes((0x5A, 0xC3, 0x00, 0xFF))  # a zero byte exercises the Python twin's skip
+MASK = bytes((0x5A, 0xC3, 0x00, 0xFF))
 DATA = os.urandom(MAX_LEN + 8)
+
+if "c" in TWINS:
+    from aiohttp_clone._websocket.mask_c import _use_avx2
 
 
 def naive_mask(mask: bytes, data: bytes) -> bytes:
     return bytes(byte ^ mask[i % 4] for i, byte in enumerate(data))
 
 
-@pytest.fixture(params=sorted(TWINS))
-def twin(request: pytest.FixtureRequest) -> MaskFunc:
-    return TWINS[request.param]
+def bigint_mask(mask: bytes, data: bytes) -> bytes:
+    """A second reference, fast enough for megabytes: one big-integer XOR."""
+    stream = (mask * (len(data) // 4 + 1))[: len(data)]
+    xored = int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")
+    return xored.to_bytes(len(data), "little")
+
+
+@pytest.fixture(params=sorted(TWINS) + (["c-portable"] if "c" in TWINS else []))
+def twin(request: pytest.FixtureRequest) -> Iterator[MaskFunc]:
+    if request.param != "c-portable":
+        yield TWINS[request.param]
+        return
+    _use_avx2(False)
+    try:
+        yield TWINS["c"]
+    finally:
+        _use_avx2(True)
 
 
 def test_switch_matches_the_build() -> None:
@@ -68,3 +92,52 @@ def test_mask_must_be_four_bytes(twin: MaskFunc, mask: bytes) -> None:
 def test_read_only_buffers_are_rejected(twin: MaskFunc) -> None:
     with pytest.raises(TypeError):
         twin(MASK, memoryview(b"read only data"))  # type: ignore[arg-type]
+
+
+def test_non_contiguous_views_are_rejected(twin: MaskFunc) -> None:
+    buf = bytearray(DATA[:64])
+    with pytest.raises(TypeError):
+        twin(MASK, memoryview(buf)[::2])  # type: ignore[arg-type]
+    assert buf == DATA[:64]
+
+
+@pytest.mark.parametrize("offset", [0, 1, 6, 15])
+@pytest.mark.parametrize("length", [(1 << 20) + 13, (3 << 20) + 130])
+def test_megabytes_at_odd_offsets(twin: MaskFunc, offset: int, length: int) -> None:
+    data = os.urandom(length + 32)
+    buf = bytearray(data)
+    mask = os.urandom(4)
+    twin(mask, memoryview(buf)[offset : offset + length])  # type: ignore[arg-type]
+    assert buf[offset : offset + length] == bigint_mask(mask, data[offset : offset + length])
+    assert buf[:offset] == data[:offset]
+    assert buf[offset + length :] == data[offset + length :]
+
+
+@pytest.mark.parametrize("kind", ["array-of-bytes", "array-of-ints", "mmap", "2d-view"])
+def test_other_writable_buffers(twin: MaskFunc, kind: str) -> None:
+    """Any writable C-contiguous buffer is masked as the bytes it holds."""
+    data = os.urandom(1000)
+    expected = naive_mask(MASK, data)
+    if kind == "array-of-bytes":
+        target: object = array.array("B", data)
+    elif kind == "array-of-ints":
+        target = array.array("I", data)
+    elif kind == "mmap":
+        target = mmap.mmap(-1, len(data))
+        target[:] = data
+    else:
+        target = memoryview(bytearray(data)).cast("B", (10, 100))
+    twin(MASK, target)  # type: ignore[arg-type]
+    assert bytes(target) == expected  # type: ignore[call-overload]
+
+
+@pytest.mark.skipif("c" not in TWINS, reason="the C mask twin is not built")
+def test_the_avx2_loop_is_on_exactly_where_the_cpu_has_avx2() -> None:
+    """Run-time dispatch: the portable loop is the fallback, never a CPU without AVX2's loop."""
+    assert _use_avx2(False) is False
+    if platform.machine() not in ("x86_64", "AMD64") or not os.path.exists("/proc/cpuinfo"):
+        assert _use_avx2(True) in (True, False)
+        return
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next(line for line in cpuinfo if line.startswith("flags")).split()
+    assert _use_avx2(True) is ("avx2" in flags)
