@@ -31,6 +31,7 @@ __all__ = (
     "ReadOptions",
     "RequestInfo",
     "SSLValue",
+    "active_timeout",
     "encode_basic_auth",
     "make_basic_auth",
     "strip_auth_from_url",
@@ -146,6 +147,13 @@ class ClientTimeout:
 
 
 DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
+
+
+def active_timeout(seconds: float | None) -> float | None:
+    """A timeout in seconds, or None when it is off: as aiohttp documents it, None and 0
+    disable a check (and aiohttp's total, connect and sock_connect take a negative value as
+    off too; here every field does)."""
+    return seconds if seconds is not None and seconds > 0 else None
 
 
 class ReadOptions(NamedTuple):

@@ -21,22 +21,23 @@ from yarl import URL
 from . import hdrs
 from ._http.content_coding import ACCEPT_ENCODING
 from ._http.messages import HttpVersion, HttpVersion11
-from ._values import DEFAULT_TIMEOUT, ClientTimeout, ReadOptions
+from ._values import DEFAULT_TIMEOUT, ClientTimeout, ReadOptions, SSLValue, active_timeout
 from .abc import AbstractCookieJar
 from .client_cm import (
     _RequestContextManager,
     _SessionRequestContextManager,
     _WSRequestContextManager,
 )
-from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from .client_exceptions import InvalidURL, InvalidUrlClientError, NonHttpUrlClientError
 from .client_pipeline import ClientMiddlewareType, RequestPipeline, SessionConfig
 from .client_reqrep import ClientRequest, JsonBody
 from .client_response import ClientResponse, _default_fallback_charset
 from .client_timers import Deadlines
+from .client_upload import UploadTracker
 from .client_ws import ClientWebSocketResponse
 from .client_ws_connect import ws_connect
 from .connector import BaseConnector, TCPConnector
-from .connector_tls import resolve_ssl
+from .connector_tls import resolve_ssl, warn_ssl_shutdown_timeout
 from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
 from .helpers_env import netrc_from_env
@@ -104,8 +105,7 @@ class ClientSession:
         middlewares: Sequence[ClientMiddlewareType] = (),
         ssl_shutdown_timeout: _SENTINEL | float | None = sentinel,
     ) -> None:
-        if loop is not None:
-            warnings.warn("The loop argument is deprecated", DeprecationWarning, stacklevel=2)
+        _warn_deprecated_arguments(auth, proxy_auth, ssl_shutdown_timeout)
         self._loop = loop or asyncio.get_running_loop()
         self._base_url = _checked_base_url(base_url)
         if connector is None:
@@ -126,7 +126,7 @@ class ClientSession:
         self._max_field_size = max_field_size
         self._max_headers = max_headers
         self._read_options = ReadOptions(
-            True, auto_decompress, read_bufsize, self._timeout.sock_read,
+            True, auto_decompress, read_bufsize, active_timeout(self._timeout.sock_read),
             max_line_size, max_field_size, max_headers,
         )  # fmt: skip
         self._resolve_charset = fallback_charset_resolver
@@ -163,18 +163,30 @@ class ClientSession:
     def _resolve_timeout(
         timeout: object, read_timeout: object, conn_timeout: float | None
     ) -> ClientTimeout:
-        if timeout is sentinel or timeout is None:
-            resolved = DEFAULT_TIMEOUT
-        elif isinstance(timeout, ClientTimeout):
-            resolved = timeout
-        else:
-            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type")
+        """``timeout=``, or what the deprecated ``read_timeout``/``conn_timeout`` mean in
+        aiohttp: the total and the connect timeout (giving both styles is an error)."""
+        if timeout is not sentinel and timeout is not None:
+            if not isinstance(timeout, ClientTimeout):
+                raise ValueError(
+                    f"timeout parameter cannot be of {type(timeout)} type, "
+                    "please use 'timeout=ClientTimeout(...)'"
+                )
+            if read_timeout is not sentinel:
+                raise ValueError(
+                    "read_timeout and timeout parameters conflict, please setup timeout.read"
+                )
+            if conn_timeout is not None:
+                raise ValueError(
+                    "conn_timeout and timeout parameters conflict, please setup timeout.connect"
+                )
+            return timeout
+        resolved = DEFAULT_TIMEOUT
         if read_timeout is not sentinel:
-            warnings.warn("read_timeout is deprecated, use timeout=ClientTimeout(sock_read=...)",
+            warnings.warn("read_timeout is deprecated, use timeout argument instead",
                           DeprecationWarning, stacklevel=3)
-            resolved = dataclasses.replace(resolved, sock_read=read_timeout)  # type: ignore[arg-type]
+            resolved = dataclasses.replace(resolved, total=read_timeout)  # type: ignore[arg-type]
         if conn_timeout is not None:
-            warnings.warn("conn_timeout is deprecated, use timeout=ClientTimeout(connect=...)",
+            warnings.warn("conn_timeout is deprecated, use timeout argument instead",
                           DeprecationWarning, stacklevel=3)
             resolved = dataclasses.replace(resolved, connect=conn_timeout)
         return resolved
@@ -413,7 +425,7 @@ class ClientSession:
         max_field_size: int | None = None,
         max_headers: int | None = None,
         middlewares: Sequence[ClientMiddlewareType] | None = None,
-        upload_tracker: Any = None,
+        upload_tracker: UploadTracker | None = None,
     ) -> ClientResponse:
         """Build the request's pipeline and run it (the verbs and ``request`` land here)."""
         connector = self._connector
@@ -429,11 +441,61 @@ class ClientSession:
             or url.raw_password is not None
         ):
             url, auth = self._resolve_auth(url, auth)
-        if proxy is not None:
-            proxy, proxy_auth = _split_proxy(proxy, proxy_auth)
+        if proxy is not None or proxy_auth is not None:
+            proxy, proxy_auth = _request_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
             ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         request_timeout = self._timeout if timeout is sentinel else self._request_timeout(timeout)
+        pipeline = self._pipeline(
+            method, headers, cookies, skip_auto_headers, compress, chunked, expect100, proxy,
+            proxy_auth, proxy_headers, ssl, server_hostname, request_timeout,
+            self._read_options_for(
+                request_timeout, read_until_eof, read_bufsize, auto_decompress,
+                max_line_size, max_field_size, max_headers,
+            ),
+            middlewares, trace_request_ctx, upload_tracker,
+        )  # fmt: skip
+        if upload_tracker is not None:
+            upload_tracker._bind()
+        if pipeline.traces:
+            await pipeline.start(url)
+        # Under the total timeout, the pipeline is the deadline's entry (see client_timers).
+        deadlines = self._deadlines if active_timeout(request_timeout.total) else None
+        if deadlines is not None:
+            pipeline.task = asyncio.current_task(self._loop)
+            deadlines.arm(pipeline, request_timeout)
+        try:
+            response = await pipeline.run(url, data, auth, allow_redirects, max_redirects)
+            if raise_for_status is not None or self._raise_for_status:
+                await self._check_status(response, raise_for_status)
+        except BaseException as exc:
+            await self._request_failed(pipeline, url, exc)
+            raise
+        if deadlines is not None:
+            _hand_over_deadline(deadlines, pipeline, response)
+        return response
+
+    def _pipeline(
+        self,
+        method: str,
+        headers: Any,
+        cookies: Any,
+        skip_auto_headers: Iterable[str] | None,
+        compress: str | bool | None,
+        chunked: bool | None,
+        expect100: bool,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        proxy_headers: Any,
+        ssl: SSLValue,
+        server_hostname: str | None,
+        timeout: ClientTimeout,
+        read_options: ReadOptions,
+        middlewares: Sequence[ClientMiddlewareType] | None,
+        trace_request_ctx: object,
+        upload_tracker: UploadTracker | None,
+    ) -> RequestPipeline:
+        """The pipeline of one ``_request`` call, with the session's defaults filled in."""
         pipeline = RequestPipeline.__new__(RequestPipeline)
         pipeline.__init__(  # type: ignore[misc]  # see RequestPipeline.__init__
             self._config,
@@ -449,42 +511,28 @@ class ClientSession:
             proxy_headers=CIMultiDict(proxy_headers) if proxy_headers else None,
             ssl=ssl,
             server_hostname=server_hostname,
-            timeout=request_timeout,
-            read_options=self._read_options_for(
-                request_timeout, read_until_eof, read_bufsize, auto_decompress,
-                max_line_size, max_field_size, max_headers,
-            ),
+            timeout=timeout,
+            read_options=read_options,
             middlewares=self._middlewares if middlewares is None else tuple(middlewares),
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else [],
+            upload_tracker=upload_tracker,
         )
-        # Under the total timeout, the pipeline is the deadline's entry (see client_timers).
-        deadlines = self._deadlines if request_timeout.total else None
-        if deadlines is not None:
-            pipeline.task = asyncio.current_task(self._loop)
-            deadlines.arm(pipeline, request_timeout)
-        try:
-            response = await pipeline.run(url, data, auth, allow_redirects, max_redirects)
-            if raise_for_status is not None or self._raise_for_status:
-                await self._check_status(response, raise_for_status)
-        except BaseException as exc:
-            await self._request_failed(pipeline, url, exc)
-            raise
-        if deadlines is not None:
-            _hand_over_deadline(deadlines, pipeline, response)
-        return response
+        return pipeline
 
     async def _request_failed(
         self, pipeline: RequestPipeline, url: URL, exc: BaseException
     ) -> None:
         """Disarm the deadline and tell the traces; the caller re-raises ``exc``, unless the
         total timeout cancelled the request, which becomes the TimeoutError raised here."""
-        if pipeline.timeout.total:
+        if active_timeout(pipeline.timeout.total):
             self._deadlines.disarm(pipeline)
             if pipeline.timed_out and isinstance(exc, asyncio.CancelledError):
                 task = asyncio.current_task(self._loop)
                 if task is not None:
                     task.uncancel()
                 raise TimeoutError() from None
+        if pipeline.upload_tracker is not None:
+            pipeline.upload_tracker._finalize()
         for trace in pipeline.traces:
             await trace.send_request_exception(pipeline.method, url, pipeline.trace_headers, exc)
 
@@ -510,7 +558,7 @@ class ClientSession:
             read_until_eof,
             self._auto_decompress if auto_decompress is None else auto_decompress,
             read_bufsize or self._read_bufsize,
-            timeout.sock_read,
+            active_timeout(timeout.sock_read),
             max_line_size or self._max_line_size,
             max_field_size or self._max_field_size,
             max_headers or self._max_headers,
@@ -534,6 +582,8 @@ class ClientSession:
 
     def _resolve_auth(self, url: URL, auth: BasicAuth | None) -> tuple[URL, BasicAuth | None]:
         """Credentials in the URL become Basic auth; giving both is an error."""
+        if auth is not None:
+            _warn_auth_deprecated(stacklevel=4)
         if url.user is not None or url.password is not None:
             url, url_auth = strip_auth_from_url(url)
             if auth is not None and url_auth is not None:
@@ -588,9 +638,54 @@ def _checked_base_url(base_url: str | URL | None) -> URL | None:
     if base_url is None:
         return None
     url = base_url if isinstance(base_url, URL) else URL(base_url)
-    if not (url.absolute and url.path.endswith("/")):
-        raise ValueError("base_url must be an absolute URL ending with a slash")
+    if not url.absolute:
+        # aiohttp asserts this (an AssertionError, gone under python -O); a ValueError here.
+        raise ValueError("Only absolute URLs are supported")
+    if not url.path.endswith("/"):
+        raise ValueError("base_url must have a trailing '/'")
     return url
+
+
+def _warn_deprecated_arguments(
+    auth: object, proxy_auth: object, ssl_shutdown_timeout: object
+) -> None:
+    """aiohttp 3.14's warnings for session arguments it plans to remove (``loop=`` is not one)."""
+    if auth is not None:
+        _warn_auth_deprecated(stacklevel=4)
+    if proxy_auth is not None:
+        _warn_proxy_auth_deprecated(stacklevel=4)
+    if ssl_shutdown_timeout is not sentinel:
+        warn_ssl_shutdown_timeout(stacklevel=4)
+
+
+def _warn_auth_deprecated(stacklevel: int) -> None:
+    warnings.warn(
+        "The 'auth' parameter is deprecated and will be removed in v4; pass "
+        "headers={'Authorization': aiohttp.encode_basic_auth(login, password)} instead",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _request_proxy(
+    proxy: str | URL | None, proxy_auth: BasicAuth | None
+) -> tuple[URL | None, BasicAuth | None]:
+    """A request's ``proxy=`` and ``proxy_auth=``, checked as aiohttp checks them."""
+    if proxy_auth is not None:
+        _warn_proxy_auth_deprecated(stacklevel=5)
+        if not isinstance(proxy_auth, BasicAuth):
+            raise ValueError("proxy_auth must be None or BasicAuth() tuple")
+    return _split_proxy(proxy, proxy_auth)
+
+
+def _warn_proxy_auth_deprecated(stacklevel: int) -> None:
+    warnings.warn(
+        "The 'proxy_auth' parameter is deprecated and will be removed in v4; pass "
+        "proxy_headers={'Proxy-Authorization': aiohttp.encode_basic_auth(login, password)} "
+        "instead",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _split_proxy(
@@ -602,7 +697,9 @@ def _split_proxy(
     try:
         url = URL(proxy) if not isinstance(proxy, URL) else proxy
     except ValueError as exc:
-        raise InvalidUrlClientError(proxy) from exc
+        raise InvalidURL(proxy) from exc
+    if not url.raw_host:
+        raise InvalidURL(proxy)
     if url.raw_user or url.raw_password:
         url, url_auth = strip_auth_from_url(url)
         proxy_auth = proxy_auth or url_auth

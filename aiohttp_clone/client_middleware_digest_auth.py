@@ -140,7 +140,7 @@ class DigestAuthMiddleware:
         ha2_source = f"{request.method}:{uri}"
         if qop == "auth-int":
             body = request.body
-            body_bytes = await body.as_bytes() if body is not None else b""
+            body_bytes = await body.as_bytes() if body else b""
             ha2_source += ":" + digest(body_bytes)
         ha2 = digest(ha2_source)
         if qop:
@@ -185,8 +185,7 @@ class DigestAuthMiddleware:
         stale = challenge.get("stale", "").lower() == "true"
         if sent_nonce is not None and challenge["nonce"] == sent_nonce and not stale:
             return response  # the credentials themselves were refused
-        body = request.body
-        if body is not None and not body.reusable:
+        if not request.body_replayable:
             return response  # the body cannot be sent a second time
         self._remember(challenge, request.url)
         answer = await self._authorization(request)

@@ -22,7 +22,14 @@ from yarl import URL
 from . import hdrs
 from ._http.head import HeadCache
 from ._http.messages import HttpVersion
-from ._values import BasicAuth, ClientTimeout, ReadOptions, SSLValue, strip_auth_from_url
+from ._values import (
+    BasicAuth,
+    ClientTimeout,
+    ReadOptions,
+    SSLValue,
+    active_timeout,
+    strip_auth_from_url,
+)
 from .abc import AbstractCookieJar
 from .client_exceptions import (
     ClientConnectionError,
@@ -36,6 +43,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_reqrep import ClientRequest, ClientResponse
+from .client_upload import UploadTracker
 from .connector import BaseConnector, Connection
 from .cookiejar import CookieJar
 from .helpers_env import basicauth_from_netrc, get_env_proxy_for_url
@@ -122,7 +130,7 @@ class RequestPipeline:
         "chunked", "compress", "config", "cookies", "cross_origin", "expect100", "headers",
         "method", "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_options",
         "response", "server_hostname", "skip_auto_headers", "ssl", "task", "timed_out",
-        "timeout", "trace_headers", "traces",
+        "timeout", "trace_headers", "traces", "upload_tracker",
     )  # fmt: skip
 
     # The session calls ``__init__`` as a method on ``__new__``'s result: a class called with
@@ -147,6 +155,7 @@ class RequestPipeline:
         read_options: ReadOptions,
         middlewares: tuple[ClientMiddlewareType, ...],
         traces: list[Trace],
+        upload_tracker: UploadTracker | None,
     ) -> None:
         self.config = config
         self.method = method
@@ -165,6 +174,7 @@ class RequestPipeline:
         self.read_options = read_options
         self.middlewares = middlewares
         self.traces = traces
+        self.upload_tracker = upload_tracker
         # What trace signals get as params.headers: set when there are traces (see run).
         self.trace_headers: CIMultiDict[str] = CIMultiDict()
         self.cross_origin = False  # set once a redirect left the first origin
@@ -186,6 +196,16 @@ class RequestPipeline:
         elif self.task is not None:
             self.task.cancel()
 
+    async def start(self, url: URL) -> None:
+        """Fire ``on_request_start``; as in aiohttp, a callback failing here is not reported
+        to ``on_request_exception``."""
+        if self.traces:
+            # As in aiohttp, on_request_start gets the session's and the request's headers as
+            # one live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
+            self.trace_headers = self.headers = self._merged_headers()
+            for trace in self.traces:
+                await trace.send_request_start(self.method, url, self.trace_headers)
+
     async def run(
         self,
         url: URL,
@@ -197,69 +217,104 @@ class RequestPipeline:
         """Send, following redirects as the options allow; returns the final response."""
         history: list[ClientResponse] = []
         method = self.method
-        if self.traces:
-            # As in aiohttp, on_request_start gets the session's and the request's headers as
-            # one live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
-            self.trace_headers = self.headers = self._merged_headers()
-            for trace in self.traces:
-                await trace.send_request_start(method, url, self.trace_headers)
-        while True:
-            request = self._build_request(method, url, data, auth)
-            if self.middlewares:
-                response = await self._send_through_middlewares(request)
-            else:
-                response = await self._send_once(request)
-            cookie_headers = response._headers.getall(hdrs.SET_COOKIE, ())
-            if cookie_headers:
-                self.config.cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
-            if not (allow_redirects and response.status in _REDIRECT_STATUSES):
-                break
-            location = _redirect_location(response)
-            if location is None:
-                break
-            for trace in self.traces:
-                await trace.send_request_redirect(method, url, self.trace_headers, response)
-            history.append(response)
-            _check_redirect_count(history, max_redirects)
-            await _drain_redirect(response)
-            next_url, location_auth = self._redirect_url(url, location)
-            method, data = self._redirect_method(response.status, method, request)
-            if next_url.origin() != url.origin():
-                # Credentials and cookies given for one origin are not sent to another; the
-                # jar still sends the new origin its own cookies.
-                auth = None
-                self.cookies = None
-                self.cross_origin = True
-            auth = location_auth or auth
-            url = next_url
+        try:
+            while True:
+                request = self._build_request(method, url, data, auth)
+                try:
+                    if self.middlewares:
+                        response = await self._send_through_middlewares(request)
+                    else:
+                        response = await self._send_once(request)
+                except BaseException:
+                    await request.close_body()
+                    raise
+                self._store_cookies(response)
+                location = self._redirect_location(response, allow_redirects)
+                if location is None:
+                    break
+                for trace in self.traces:
+                    await trace.send_request_redirect(method, url, self.trace_headers, response)
+                history.append(response)
+                next_url, location_auth = self._redirect_url(url, location)
+                method, data = await self._follow(request, response, history, max_redirects)
+                if next_url.origin() != url.origin():
+                    # Credentials and cookies given for one origin are not sent to another;
+                    # the jar still sends the new origin its own cookies.
+                    auth = None
+                    self.cookies = None
+                    self.cross_origin = True
+                auth = location_auth or auth
+                url = next_url
+        finally:
+            if self.upload_tracker is not None:
+                self.upload_tracker._finalize()
+        await request.close_body()
         response._history = tuple(history)
         for trace in self.traces:
             await trace.send_request_end(method, url, self.trace_headers, response)
         return response
 
+    def _store_cookies(self, response: ClientResponse) -> None:
+        """What the response set goes to the jar; a jar that fails must not keep the
+        connection."""
+        cookie_headers = response.headers.getall(hdrs.SET_COOKIE, ())
+        if cookie_headers:
+            try:
+                self.config.cookie_jar.update_cookies_from_headers(cookie_headers, response.url)
+            except BaseException:
+                response.close()
+                raise
+
+    async def _follow(
+        self,
+        request: ClientRequest,
+        response: ClientResponse,
+        history: list[ClientResponse],
+        max_redirects: int,
+    ) -> tuple[str, Any]:
+        """Finish the redirect response and say what the next hop sends: method and body
+        (a body that is not resent is closed now)."""
+        try:
+            _check_redirect_count(history, max_redirects)
+            method, data = self._redirect_method(response.status, request)
+        except BaseException:
+            response.close()
+            await request.close_body()
+            raise
+        await _drain_redirect(response)
+        if data is None:
+            await request.close_body()
+        return method, data
+
     # -- redirects ----------------------------------------------------------------------------
 
-    def _redirect_method(
-        self, status: int, method: str, request: ClientRequest
-    ) -> tuple[str, Any]:
+    @staticmethod
+    def _redirect_location(response: ClientResponse, allow_redirects: bool) -> str | None:
+        """Where a redirect response points, when it is to be followed; else None."""
+        if not (allow_redirects and response.status in _REDIRECT_STATUSES):
+            return None
+        headers = response.headers
+        return headers.get(hdrs.LOCATION) or headers.get(hdrs.URI) or None
+
+    def _redirect_method(self, status: int, request: ClientRequest) -> tuple[str, Any]:
         """303 turns anything but HEAD into GET; 301/302 turn POST into GET (as browsers do).
 
         Otherwise the method and body are kept: the same payload is sent again, which needs a
         body that can be replayed.
         """
+        method = request.method
         if (status == 303 and method != hdrs.METH_HEAD) or (
             status in (301, 302) and method == hdrs.METH_POST
         ):
             self.headers = _without_content_headers(self.headers)
             return hdrs.METH_GET, None
-        body = request.body
-        if body is not None and not body.reusable:
+        if not request.body_replayable:
             raise ClientPayloadError(
                 f"Cannot follow a {status} redirect from {request.url}: the request body "
-                f"({type(body).__name__}) can only be sent once. Use bytes or a seekable "
-                "file, or allow_redirects=False."
+                f"({type(request.body).__name__}) can only be sent once. Use bytes or a "
+                "seekable file, or allow_redirects=False."
             )
-        return method, body
+        return method, request.body or None
 
     def _redirect_url(self, url: URL, location: str) -> tuple[URL, BasicAuth | None]:
         """Resolve ``location`` against ``url``; credentials in it become the next hop's auth."""
@@ -406,6 +461,7 @@ class RequestPipeline:
             skip_auto_headers=_merge_skipped(self.skip_auto_headers, config.skip_auto_headers),
         )
         request.head_cache = config.head_cache
+        request.upload_tracker = self.upload_tracker
         return request
 
     # -- sending a hop --------------------------------------------------------------------------
@@ -420,14 +476,16 @@ class RequestPipeline:
         """Connect, write and read the head; a stale pooled socket is retried once."""
         connector = self.config.connector
         traces = self.traces
+        tracker = self.upload_tracker
         for attempt in (1, 2):
+            if tracker is not None:
+                request.upload_attempt = tracker._attempt_started()
             # An idle pooled connection needs no await; only a new one goes the long way.
             connection = None if traces else connector.reuse_idle(request.connection_key)
             if connection is None:
                 connection = await self._connect(connector, request)
             protocol = connection.protocol
             assert protocol is not None
-            reused = protocol.responses_read > 0
             head = protocol.start_response(request.method, self.read_options, request.expect100)
             try:
                 response = await request.send(connection) if traces else request.dispatch(
@@ -437,9 +495,12 @@ class RequestPipeline:
                 response.attach(connection, message, payload)
                 return response
             except (ServerDisconnectedError, ClientOSError):
+                # Closed before an answer: an idempotent request is sent once more, on a
+                # pooled connection (likely stale) or a new one alike, as aiohttp does.
                 connection.close()
-                retry = attempt == 1 and reused and request.method in _IDEMPOTENT
-                if not retry or (request.body is not None and not request.body.reusable):
+                if attempt == 2 or request.method not in _IDEMPOTENT:
+                    raise
+                if not request.body_replayable:
                     raise
             except ClientResponseError as exc:
                 connection.close()
@@ -453,7 +514,7 @@ class RequestPipeline:
         raise AssertionError("unreachable")
 
     async def _connect(self, connector: BaseConnector, request: ClientRequest) -> Connection:
-        connect_timeout = self.timeout.connect
+        connect_timeout = active_timeout(self.timeout.connect)
         if connect_timeout is None:
             return await connector.connect(request, self.traces, self.timeout)
         try:
@@ -473,12 +534,6 @@ def _connection_field(force_close: bool, version: HttpVersion) -> str | None:
     if force_close:
         return "close" if version >= (1, 1) else None
     return "keep-alive" if version == (1, 0) else None
-
-
-def _redirect_location(response: ClientResponse) -> str | None:
-    """Where a redirect response points (Location, or the obsolete URI), if anywhere."""
-    headers = response.headers
-    return headers.get(hdrs.LOCATION) or headers.get(hdrs.URI) or None
 
 
 def _pairs(headers: Any) -> Iterable[tuple[str, str]]:
@@ -534,7 +589,6 @@ def _check_redirect_count(history: list[ClientResponse], max_redirects: int) -> 
     """``max_redirects=N`` follows N redirects; the one after that is an error."""
     if len(history) > max_redirects:
         response = history[-1]
-        response.close()
         raise TooManyRedirects(
             history[0].request_info, tuple(history), status=response.status,
             message="Too many redirects", headers=response.headers,

@@ -146,14 +146,18 @@ class ResponseHandler(asyncio.BufferedProtocol):
         head = self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.message_in_progress = True
-        read_timeout = options.sock_read
-        if read_timeout is not None:
-            self._read_timeout = read_timeout
+        self._read_timeout = options.sock_read  # armed by request_sent
+        return head
+
+    def request_sent(self) -> None:
+        """The whole request is on the wire: from now on the server's silence counts against
+        ``sock_read`` (a slow upload does not, as in aiohttp)."""
+        timeout = self._read_timeout
+        if timeout is not None and self._read_timer is None and self.message_in_progress:
             self._last_read = self._loop.time()
             self._read_timer = self._loop.call_at(
-                self._last_read + read_timeout, self._check_read_timeout
+                self._last_read + timeout, self._check_read_timeout
             )
-        return head
 
     def reset_parser(self) -> None:
         """Forget the parser state; used after a CONNECT tunnel switches to TLS."""

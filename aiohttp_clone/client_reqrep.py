@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from propcache import under_cached_property as reify
@@ -28,10 +30,11 @@ from ._values import (
     RequestInfo,
     SSLValue,
 )
-from .client_exceptions import ClientConnectionError, InvalidURL
+from .client_exceptions import ClientConnectionError, ClientError, ClientOSError, InvalidURL
 from .client_exceptions import ClientResponseError as ClientResponseError  # aiohttp's path
 from .client_exceptions import ContentTypeError as ContentTypeError  # aiohttp's path
 from .client_response import ClientResponse
+from .client_upload import UploadTracker
 from .connector_proxy import headers_for_proxy
 from .formdata import FormData
 from .http_writer import StreamWriter
@@ -101,6 +104,13 @@ class ClientRequest:
 
     head_cache: HeadCache | None = None
     """The session's memory of validated heads (set by the session's pipeline)."""
+    upload_tracker: UploadTracker | None = None
+    """The request's ``upload_tracker=`` (set by the session's pipeline)."""
+    upload_attempt = 0
+    """Which of the tracker's attempts this hop's body write is."""
+    auth: BasicAuth | None = None
+    """As in aiohttp: credentials given as ``auth=`` become the Authorization field and are
+    not kept here (middlewares read ``headers``)."""
 
     def __init__(
         self,
@@ -134,7 +144,6 @@ class ClientRequest:
         self.headers = headers
         self.version = version
         self.loop = loop
-        self.auth = auth
         self.proxy = proxy
         self.proxy_auth = proxy_auth
         self.proxy_headers = proxy_headers
@@ -190,6 +199,13 @@ class ClientRequest:
     # -- identity -------------------------------------------------------------------------
 
     @property
+    def session(self) -> ClientSession:
+        """The session that sent this request (so a middleware can make requests of its own)."""
+        if self._session is None:
+            raise RuntimeError("This request was not made by a ClientSession")
+        return self._session
+
+    @property
     def host(self) -> str:
         return self.url.raw_host or ""
 
@@ -230,16 +246,69 @@ class ClientRequest:
     # -- body -----------------------------------------------------------------------------
 
     @property
-    def body(self) -> Payload | None:
+    def body(self) -> Payload | Literal[b""]:
+        """The body as a Payload, or ``b""`` without one (aiohttp's shape)."""
+        return self._payload() or b""
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        """Replace the body. aiohttp 3.14 asks for ``await update_body()`` instead, which also
+        closes the previous payload; assigning still works, and warns (as aiohttp does) when
+        that leaves a file open."""
+        previous = self._body
+        if previous is not None and not previous.autoclose and not previous.consumed:
+            warnings.warn(
+                "The previous request body contains unclosed resources. Use await "
+                "request.update_body() instead of setting request.body directly to properly "
+                "close resources and avoid leaks.",
+                ResourceWarning,
+                stacklevel=2,
+            )
+        self._replace_body(value)
+
+    async def update_body(self, body: Any) -> None:
+        """Replace the body (``None`` removes it), closing the previous payload first: the
+        middleware way to change what is sent."""
+        if self._body is not None:
+            await self._body.close()
+        self._replace_body(body)
+
+    @property
+    def body_replayable(self) -> bool:
+        """Whether the body can be sent again (a redirect that keeps it, a retry)."""
+        return self._body is None or self._body.reusable
+
+    def _payload(self) -> Payload | None:
         if self._body is None and self._body_bytes is not None:
             content_type = self.headers.get(hdrs.CONTENT_TYPE)
             self._body = BytesPayload(self._body_bytes, content_type=content_type)
         return self._body
 
-    @body.setter
-    def body(self, value: Payload | None) -> None:
-        self._body = value
+    def _replace_body(self, data: Any) -> None:
+        """A new body: the fields that described and framed the old one go first."""
+        headers = self.headers
+        headers.popall(hdrs.CONTENT_LENGTH, None)
+        if self.chunked:
+            headers.popall(hdrs.TRANSFER_ENCODING, None)
+        self._body = None
         self._body_bytes = None
+        self._length_cut = None
+        if data is not None:
+            self._set_body(data)
+        elif self.method in self.POST_METHODS:
+            headers[hdrs.CONTENT_LENGTH] = "0"
+
+    async def close_body(self) -> None:
+        """Release what the body holds (an open file, say) once no hop will send it again; a
+        body still being written is closed when its writer ends."""
+        body = self._body
+        if body is None:
+            return
+        task = self._writer_task
+        if task is None or task.done():
+            await body.close()
+        else:
+            task.add_done_callback(lambda _: body._close())
 
     def _set_body(self, data: Any) -> None:
         """Take ``data`` as the body and set the fields that describe and frame it."""
@@ -250,7 +319,7 @@ class ClientRequest:
             self._set_bytes_body(data)
             return
         payload = _payload_for(data)
-        self.body = payload
+        self._body = payload
         self._describe_payload(payload)
         self._frame_payload(payload)
 
@@ -356,21 +425,31 @@ class ClientRequest:
             self.headers,
             self.head_cache,
         )
-        raw = self._body_bytes
-        if (
-            raw is not None
-            and self._body is None
-            and len(raw) <= _SMALL_BODY
-            and not self.expect100
-            and not self._traces
-        ):
-            transport.write(head + raw)
-            return self._response()
-        # A larger raw body becomes a Payload (the property) and streams with flow control.
-        body = self.body if raw is not None else self._body
-        if body is None:
+        small = self._small_body()
+        if small is not None:
+            transport.write(head + small if small else head)
+            if self.upload_tracker is not None:
+                self.upload_tracker._sent_with_head(self.upload_attempt, len(small))
+            protocol.request_sent()
+        else:
             transport.write(head)
-        elif (
+            body = self._payload()
+            assert body is not None
+            self._writer_task = self.loop.create_task(self._write_body(conn, body))
+        return self._response()
+
+    def _small_body(self) -> bytes | None:
+        """The body when it leaves with the head in one write (``b""`` for none), else None:
+        a larger, streamed, compressed or chunked one, or one that waits for 100-continue."""
+        raw = self._body_bytes
+        if self._body is None:
+            if raw is None:
+                return b""
+            if len(raw) <= _SMALL_BODY and not self.expect100 and not self._traces:
+                return raw
+            return None
+        body = self._body
+        if (
             isinstance(body, BytesPayload)
             and self._length_cut is None
             and not self.chunked
@@ -378,11 +457,8 @@ class ClientRequest:
             and not self._traces
             and len(body._value) <= _SMALL_BODY
         ):
-            transport.write(head + bytes(body._value))
-        else:
-            transport.write(head)
-            self._writer_task = self.loop.create_task(self._write_body(conn, body))
-        return self._response()
+            return bytes(body._value)
+        return None
 
     def _response(self) -> ClientResponse:
         # As in RequestPipeline._build_request: no keyword dict for a class call.
@@ -409,6 +485,37 @@ class ClientRequest:
         """Stream the body; runs beside the response so an early answer is not blocked."""
         protocol = conn.protocol
         assert protocol is not None
+        writer = self._body_writer(protocol)
+        tracker, attempt = self.upload_tracker, self.upload_attempt
+        if tracker is not None:
+            writer.on_body_write = functools.partial(tracker._bytes_written, attempt)
+            tracker._attempt_writing(attempt, writer)
+        try:
+            if self.expect100:
+                await protocol.wait_for_continue()
+                if protocol.transport is None or not protocol.message_in_progress:
+                    if tracker is not None:
+                        tracker._attempt_failed(attempt, None)
+                    return
+            await body.write(writer)
+            await writer.write_eof()
+        except asyncio.CancelledError:
+            if tracker is not None:
+                tracker._attempt_failed(attempt, None)
+            protocol.close()
+            raise
+        except Exception as exc:
+            error = self._write_error(conn, exc)
+            if tracker is not None:
+                tracker._attempt_failed(attempt, error)
+            if protocol.message_in_progress:
+                protocol.set_exception(error)
+            return
+        if tracker is not None:
+            tracker._attempt_finished(attempt)
+        protocol.request_sent()
+
+    def _body_writer(self, protocol: Any) -> StreamWriter:
         on_chunk = self._trace_chunk if self._traces else None
         writer = StreamWriter(protocol, self.loop, on_chunk_sent=on_chunk)
         writer.length = self._length_cut
@@ -416,21 +523,23 @@ class ClientRequest:
             writer.enable_compression(self.headers[hdrs.CONTENT_ENCODING])
         if self.chunked:
             writer.enable_chunking()
-        try:
-            if self.expect100:
-                await protocol.wait_for_continue()
-                if protocol.transport is None or not protocol.message_in_progress:
-                    return
-            await body.write(writer)
-            await writer.write_eof()
-        except OSError as exc:
-            if protocol.message_in_progress:
-                protocol.set_exception(ClientConnectionError(f"Cannot write request body: {exc}"))
-        except asyncio.CancelledError:
-            protocol.close()
-            raise
-        except Exception as exc:
-            protocol.set_exception(exc)
+        return writer
+
+    def _write_error(self, conn: Connection, exc: Exception) -> BaseException:
+        """What a failed body write is reported as, in aiohttp's terms, the cause chained: a
+        socket error is a ClientOSError, any other failure (the body's own, say an async
+        generator raising) a ClientConnectionError; the client's own errors stay as they are."""
+        if isinstance(exc, ClientError) and not isinstance(exc, OSError):
+            return exc
+        error: ClientError
+        if isinstance(exc, OSError):
+            error = ClientOSError(exc.errno, f"Can not write request body for {self.url}")
+        else:
+            error = ClientConnectionError(
+                f"Failed to send bytes into the underlying connection {conn}: {exc!r}"
+            )
+        error.__cause__ = exc
+        return error
 
     async def close(self) -> None:
         """Wait for the body writer, so nothing is left running after the response."""

@@ -31,7 +31,7 @@ from .client_exceptions import (
 from .client_proto import ResponseHandler
 from .connector_errors import connect_errors, deadline
 from .connector_proxy import connect_through_proxy
-from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for
+from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for, warn_ssl_shutdown_timeout
 from .helpers import _SENTINEL, is_ip_address, sentinel
 from .resolver import DefaultResolver
 
@@ -197,7 +197,7 @@ class BaseConnector:
         key = req.connection_key
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
-        queued = not self._has_room(key) or bool(self._waiters)
+        queued = not self._has_room(key) or self._queued_ahead()
         if queued:
             if traces:
                 for trace in traces:
@@ -219,7 +219,7 @@ class BaseConnector:
     def reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """An idle pooled connection for ``key``, taken now without awaiting, when one is free
         and the limits allow it with nobody queued ahead; None otherwise (then ``connect``)."""
-        if self._waiters or self._closed or not self._has_room(key):
+        if self._closed or not self._has_room(key) or (self._waiters and self._queued_ahead()):
             return None
         return self._take_idle_connection(key)
 
@@ -286,6 +286,12 @@ class BaseConnector:
                     self._waiters.remove(entry)
             if self._has_room(key):
                 return
+
+    def _queued_ahead(self) -> bool:
+        """Whether a queued request could take a free slot now (or was woken to): FIFO order
+        holds among the requests the limits let through, but one blocked by its own host's
+        limit does not hold back a request for another host while the total has room."""
+        return any(future.done() or self._has_room(key) for key, future in self._waiters)
 
     def _wake_waiters(self) -> None:
         """Wake the first waiter (in FIFO order) whose key has room now."""
@@ -495,6 +501,8 @@ class TCPConnector(BaseConnector):
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
+        if ssl_shutdown_timeout is not sentinel:
+            warn_ssl_shutdown_timeout(stacklevel=3)
         self._ssl_shutdown_timeout = (
             None if ssl_shutdown_timeout is sentinel else ssl_shutdown_timeout
         )

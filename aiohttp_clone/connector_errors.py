@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from ._values import active_timeout
 from .client_exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorError,
@@ -42,7 +43,7 @@ class deadline:
     __slots__ = ("_message", "_scope", "_seconds")
 
     def __init__(self, seconds: float | None, message: str) -> None:
-        self._seconds = seconds
+        self._seconds = active_timeout(seconds)
         self._message = message
         self._scope: asyncio.Timeout | None = None
 

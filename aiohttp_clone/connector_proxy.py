@@ -20,7 +20,7 @@ from yarl import URL
 from . import hdrs
 from ._http.head import serialize_request_head
 from ._http.messages import HttpVersion11
-from ._values import BasicAuth, ReadOptions, RequestInfo, make_basic_auth
+from ._values import BasicAuth, ReadOptions, RequestInfo, active_timeout, make_basic_auth
 from .client_exceptions import (
     ClientConnectorError,
     ClientHttpProxyError,
@@ -43,7 +43,7 @@ def _tunnel_read_options(timeout: ClientTimeout) -> ReadOptions:
     the default limits keep a hostile proxy from sending an unbounded head."""
     return ReadOptions(
         read_until_eof=False, auto_decompress=False, read_bufsize=2**16,
-        sock_read=timeout.sock_read,
+        sock_read=active_timeout(timeout.sock_read),
     )  # fmt: skip
 
 

@@ -9,7 +9,13 @@ from typing import Any
 
 from ._values import Fingerprint, SSLValue
 
-__all__ = ("Fingerprint", "SSLValue", "resolve_ssl", "ssl_context_for")
+__all__ = (
+    "Fingerprint",
+    "SSLValue",
+    "resolve_ssl",
+    "ssl_context_for",
+    "warn_ssl_shutdown_timeout",
+)
 
 
 def resolve_ssl(
@@ -44,6 +50,16 @@ def resolve_ssl(
             f"ssl should be SSLContext, Fingerprint, or bool, got {ssl_value!r} instead."
         )
     return ssl_value
+
+
+def warn_ssl_shutdown_timeout(stacklevel: int) -> None:
+    """aiohttp 3.14 deprecates ``ssl_shutdown_timeout`` (sessions and connectors); it still
+    applies here."""
+    warnings.warn(
+        "The ssl_shutdown_timeout parameter is deprecated and will be removed in aiohttp 4.0",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
 
 
 @functools.cache

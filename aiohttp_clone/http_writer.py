@@ -54,6 +54,8 @@ class StreamWriter:
         """Bytes written since the last drain."""
         self.output_size = 0
         """Bytes written in total, framing and head included."""
+        self.on_body_write: Callable[[int, int], None] | None = None
+        """Told (body bytes taken, ``output_size`` after them) at each write: upload progress."""
         self._compress: Compressor | None = None
         self._head = b""
         self._eof = False
@@ -118,13 +120,18 @@ class StreamWriter:
             await self._on_chunk_sent(chunk)
         if isinstance(chunk, memoryview) and chunk.itemsize != 1:
             chunk = chunk.cast("B")
+        taken = len(chunk)
         if self._compress is not None:
             chunk = self._compress.compress(chunk)
-        chunk = self._cut(chunk)
-        if not chunk:
-            return
-        self._send(self._frame(chunk))
-        if drain and self._above_high_water():
+            chunk = self._cut(chunk)
+        else:
+            chunk = self._cut(chunk)
+            taken = len(chunk)
+        if chunk:
+            self._send(self._frame(chunk))
+        if self.on_body_write is not None:
+            self.on_body_write(taken, self.output_size)
+        if chunk and drain and self._above_high_water():
             await self.drain()
 
     async def write_headers(self, status_line: str, headers: HeaderSource) -> None:

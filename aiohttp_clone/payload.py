@@ -109,6 +109,7 @@ class Payload(ABC):
 
     _default_content_type = "application/octet-stream"
     _size: int | None = None
+    _autoclose = False  # holds something (a file) that close() must release
 
     def __init__(
         self,
@@ -164,6 +165,11 @@ class Payload(ABC):
     def consumed(self) -> bool:
         return self._consumed
 
+    @property
+    def autoclose(self) -> bool:
+        """True when nothing needs releasing: dropping the payload unclosed leaks nothing."""
+        return self._autoclose
+
     def set_content_disposition(
         self, disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
     ) -> None:
@@ -197,11 +203,16 @@ class Payload(ABC):
 
     async def close(self) -> None:
         """Release what the payload holds; a closed payload cannot be sent."""
+        self._close()
+
+    def _close(self) -> None:
+        """``close()`` where awaiting is not possible (a callback); subclasses release here."""
         self._consumed = True
 
 
 class BytesPayload(Payload):
     _value: bytes | bytearray | memoryview
+    _autoclose = True  # memory only
 
     def __init__(self, value: bytes | bytearray | memoryview, *args: Any, **kwargs: Any) -> None:
         if not isinstance(value, (bytes, bytearray, memoryview)):
@@ -348,8 +359,8 @@ class IOBasePayload(Payload):
         self._value.seek(self._start)
         return data if isinstance(data, str) else data.decode(self._encoding or encoding, errors)
 
-    async def close(self) -> None:
-        await super().close()
+    def _close(self) -> None:
+        super()._close()
         self._value.close()
 
 
@@ -422,6 +433,7 @@ def _backing_size(value: IO[str]) -> int | None:
 class BytesIOPayload(IOBasePayload):
     _value: io.BytesIO
     _blocking = False  # in memory: reading cannot block
+    _autoclose = True
 
     def _remaining_size(self) -> int | None:
         return max(self._value.getbuffer().nbytes - (self._start or 0), 0)
@@ -466,6 +478,7 @@ class AsyncIterablePayload(Payload):
     """
 
     _value: AsyncIterable[bytes]
+    _autoclose = True  # the iterator is the caller's to close
 
     def __init__(self, value: AsyncIterable[bytes], *args: Any, **kwargs: Any) -> None:
         if not isinstance(value, AsyncIterable):

@@ -306,19 +306,31 @@ async def test_unclosed_session_warns() -> None:
     assert any("Unclosed client session" in str(w.message) for w in caught)
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"read_timeout": 5}, {"conn_timeout": 5}, {"loop": "running"}]
-)
+@pytest.mark.parametrize("kwargs", [{"read_timeout": 5}, {"conn_timeout": 5}])
 async def test_deprecated_session_parameters_warn(kwargs) -> None:
-    if kwargs.get("loop") == "running":
-        kwargs = {"loop": asyncio.get_running_loop()}
-    with pytest.warns(DeprecationWarning):
+    """As in aiohttp: read_timeout is the total timeout (long downloads are not cut at the
+    default five minutes), conn_timeout the connect one."""
+    with pytest.warns(DeprecationWarning, match="use timeout argument instead"):
         session = aiohttp.ClientSession(**kwargs)
     await session.close()
     if "read_timeout" in kwargs:
-        assert session.timeout.sock_read == 5
+        assert session.timeout.total == 5 and session.timeout.sock_read is None
     if "conn_timeout" in kwargs:
         assert session.timeout.connect == 5
+
+
+async def test_loop_argument_does_not_warn() -> None:
+    """aiohttp 3.14 accepts loop= silently; a test suite run with -W error must not break."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        session = aiohttp.ClientSession(loop=asyncio.get_running_loop())
+    await session.close()
+
+
+@pytest.mark.parametrize("kwargs", [{"read_timeout": 5}, {"conn_timeout": 5}])
+async def test_deprecated_timeouts_conflict_with_timeout(kwargs) -> None:
+    with pytest.raises(ValueError, match="parameters conflict"):
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1), **kwargs)
 
 
 async def test_middleware_sees_and_changes_request(http_server) -> None:
