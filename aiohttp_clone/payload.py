@@ -270,7 +270,12 @@ class IOBasePayload(Payload):
             ):
                 kwargs["content_type"] = guessed
         super().__init__(value, *args, **kwargs)
-        if filename is not None and disposition is not None:
+        # A Content-Disposition the caller passed in ``headers`` is theirs to keep.
+        if (
+            filename is not None
+            and disposition is not None
+            and hdrs.CONTENT_DISPOSITION not in self.headers
+        ):
             self.set_content_disposition(disposition, filename=filename)
         self._start = self._tell()
         self._size = self._remaining_size()
