@@ -64,6 +64,22 @@ async def test_formdata_file_name_still_wins(http_server: ServerInfo) -> None:
     assert 'Content-Disposition: form-data; name="file"; filename="given.bin"\r\n' in body
 
 
+async def test_a_parts_content_type_given_by_the_caller_is_kept() -> None:
+    """Found while auditing #36: aiohttp lets the caller's Content-Type win over the one the
+    payload type would pick; text is then encoded in the charset that header names."""
+    writer = MultipartWriter("mixed", boundary="xx")
+    writer.append("x", {"X-Custom": "1", "Content-Type": "text/x"})
+    writer.append("\u00e9", {"Content-Type": "text/plain; charset=latin-1"})
+    writer.append_json({"a": 1}, {"Content-Type": "application/x+json"})
+    assert await body_of(writer) == (
+        b"--xx\r\nContent-Type: text/x\r\nX-Custom: 1\r\nContent-Length: 1\r\n\r\nx\r\n"
+        b"--xx\r\nContent-Type: text/plain; charset=latin-1\r\nContent-Length: 1\r\n\r\n"
+        b"\xe9\r\n"
+        b"--xx\r\nContent-Type: application/x+json\r\nContent-Length: 8\r\n\r\n"
+        b'{"a": 1}\r\n--xx--\r\n'
+    )
+
+
 # -- #36: the reader: empty parts and the _charset_ field ----------------------------------------
 
 
