@@ -542,9 +542,10 @@ class CookieJar(AbstractCookieJar):
         name, value, domain, path = record.name, record.value, record.domain, record.path
         if not is_valid_cookie(name, value + record.coded_value) or not path.startswith("/"):
             return None
-        if domain and self._cookie_domain(domain, domain if record.host_only else "") is None:
-            return None
-        if not self._unsafe and _ip_address(domain) is not None:
+        if _ip_address(domain) is not None:
+            if not self._unsafe:
+                return None
+        elif domain and self._cookie_domain(domain, domain if record.host_only else "") is None:
             return None
         morsel = make_morsel(name, value, record.coded_value)
         try:

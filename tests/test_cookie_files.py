@@ -192,3 +192,17 @@ def test_a_file_cannot_smuggle_crlf_in_a_coded_value(tmp_path: Path) -> None:
     jar = CookieJar()
     jar.load(path)
     assert len(jar) == 0
+
+
+def test_ip_cookies_of_an_unsafe_jar_survive_a_round_trip(tmp_path: Path) -> None:
+    jar = CookieJar(unsafe=True)
+    jar.update_cookies_from_headers(["a=1; Domain=127.0.0.1", "b=2"], URL("http://127.0.0.1/"))
+    path = tmp_path / "jar.json"
+    jar.save(path)
+    again = CookieJar(unsafe=True)
+    again.load(path)
+    assert sorted(again.filter_cookies(URL("http://127.0.0.1/"))) == ["a", "b"]
+    assert again.host_only_cookies == jar.host_only_cookies == {("127.0.0.1", "", "b")}
+    safe = CookieJar()
+    safe.load(path)
+    assert len(safe) == 0
