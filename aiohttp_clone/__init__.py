@@ -27,7 +27,7 @@ from .connector import (
     TCPConnector,
     UnixConnector,
 )
-from .cookiejar import CookieJar, DummyCookieJar
+from .cookiejar import CookieJar, DummyCookieJar, InvalidCookieError
 from .formdata import FormData
 from .helpers import BasicAuth, ChainMapProxy, ETag, encode_basic_auth
 from .multipart import (
@@ -91,7 +91,7 @@ __all__ = (
     "set_zlib_backend",
     "AddrInfoType", "BaseConnector", "NamedPipeConnector", "SocketFactoryType",
     "TCPConnector", "UnixConnector",
-    "CookieJar", "DummyCookieJar",
+    "CookieJar", "DummyCookieJar", "InvalidCookieError",
     "FormData",
     "BasicAuth", "ChainMapProxy", "ETag", "encode_basic_auth",
     "HttpVersion", "HttpVersion10", "HttpVersion11",

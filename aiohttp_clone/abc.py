@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from yarl import URL
 
-from ._http.set_cookie import parse_set_cookie
+from ._http.set_cookie import parse_set_cookies
 
 __all__ = ("AbstractCookieJar", "AbstractResolver", "ResolveResult")
 
@@ -92,15 +92,13 @@ class AbstractCookieJar(Sized, Iterable["Morsel[str]"]):
         """Store cookies set by a response from ``response_url``."""
 
     def update_cookies_from_headers(self, headers: Iterable[str], response_url: URL) -> None:
-        """Store cookies from raw Set-Cookie header values.
+        """Store cookies from raw Set-Cookie header values (at most 50, as aiohttp).
 
         Parsed by RFC 6265's rules rather than ``BaseCookie.load``, which would turn unknown
         attributes into cookies and drop a cookie marked Partitioned.
         """
-        for header in headers:
-            morsel = parse_set_cookie(header)
-            if morsel is not None:
-                self.update_cookies({morsel.key: morsel}, response_url)
+        for morsel in parse_set_cookies(headers):
+            self.update_cookies({morsel.key: morsel}, response_url)
 
     @abstractmethod
     def filter_cookies(self, request_url: URL) -> BaseCookie[str]:

@@ -1,34 +1,23 @@
-"""Cookie storage for the client, following RFC 6265.
+"""Cookie storage for the client, following RFC 6265 with aiohttp 3.14's bounds.
 
 The jar is indexed by cookie domain so that choosing the cookies for a request walks only the
 request host and its parent domains, never the whole jar: ``filter_cookies`` runs per request.
 Expiry is tracked in a heap and applied lazily, whenever the jar is read.
 
-Persistence (``save``/``load``) uses JSON, never pickle, so loading a file cannot run code.
-``save`` writes the layout aiohttp 3.14 writes, so either library loads the other's files::
+Bounds, as in aiohttp: a domain holding more than 180 cookies keeps its 150 most recently used,
+a jar holding more than 3300 drops its 300 least recently used, and a request gets at most 150
+cookies in a Cookie header line of at most 8190 bytes (the most specific ones).
 
-    {"example.com|/x": {                  # "domain|path", the path without trailing "/"
-        "a": {"key": "a", "value": "1", "coded_value": "1", "path": "/x",
-              "domain": "example.com",    # then the other non-empty Morsel attributes
-              "host_only": true,          # only for host-only cookies
-              "expires_timestamp": 1.7e9  # POSIX seconds; absent for session cookies
-        }}, ...}
-
-``load`` also reads the layout earlier aiohttp_clone versions wrote::
-
-    {"format": "aiohttp_clone.cookiejar", "version": 1, "cookies": [
-        {"name": str, "value": str, "coded_value": str, "domain": str, "path": str,
-         "host_only": bool, "expires_at": float | null, "attributes": {...}}, ...]}
+Files (``save``/``load``) are handled by ``_cookie_files``.
 """
 
 from __future__ import annotations
 
 import heapq
 import ipaddress
-import json
-import math
 import os
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from http.cookies import BaseCookie, CookieError, Morsel, SimpleCookie
@@ -37,32 +26,47 @@ from typing import Any
 
 from yarl import URL
 
+from . import _cookie_files
 from ._http.set_cookie import (
-    CookieMorsel,
     cookie_expiry,
     is_valid_cookie,
     make_morsel,
+    max_age_seconds,
     parse_cookie_date,
     parse_set_cookie,
+    parse_set_cookies,
 )
 from .abc import AbstractCookieJar, ClearCookiePredicate
 
-__all__ = ("CookieJar", "DummyCookieJar", "parse_cookie_date", "parse_set_cookie")
+__all__ = (
+    "CookieJar",
+    "DummyCookieJar",
+    "InvalidCookieError",
+    "parse_cookie_date",
+    "parse_set_cookie",
+)
 
 _EMPTY_URL = URL()
-_FORMAT = "aiohttp_clone.cookiejar"
-_VERSION = 1
 
-# Beyond these a server could grow the jar without bound; the oldest cookies make room.
 _MAX_PER_DOMAIN = 180
+_QUOTA_PER_DOMAIN = 150
 _MAX_TOTAL = 3300
+_EVICTED_AT_ONCE = 300
+_MAX_PER_REQUEST = 150
+# The whole "Cookie: ..." line fits in aiohttp's default max_field_size; the last "; " is not
+# sent, so it is given back.
+_HEADER_BUDGET = 8190 - len("Cookie: ") + len("; ")
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 _ENCODER: SimpleCookie = SimpleCookie()  # quotes values the way the stdlib sends them
 
 
-class _InvalidCookie(CookieError, ValueError):
-    """Raised for a cookie the user supplied; both bases so aiohttp-era handlers still match."""
+class InvalidCookieError(CookieError, ValueError):
+    """A cookie the caller gave cannot be sent: a bad name, or a control character in the value.
+
+    Both a ``ValueError`` and the ``http.cookies.CookieError`` aiohttp raises for a bad name,
+    so either ``except`` clause catches it.
+    """
 
 
 @lru_cache(maxsize=256)
@@ -81,7 +85,18 @@ def _candidate_domains(host: str, unsafe: bool) -> tuple[str, ...]:
     if _ip_address(host) is not None:
         return ("", host) if unsafe else ("",)
     parts = host.split(".")
-    return ("", *(".".join(parts[i:]) for i in range(len(parts))))
+    return tuple(dict.fromkeys(("", *(".".join(parts[i:]) for i in range(len(parts))))))
+
+
+@lru_cache(maxsize=256)
+def _canonical_domain(domain: str) -> str | None:
+    """RFC 6265 5.1.2: lower case, non-ASCII labels as IDNA A-labels; None if not a name."""
+    if domain.isascii():
+        return domain.lower()
+    try:
+        return URL.build(scheme="http", host=domain).raw_host
+    except ValueError:
+        return None
 
 
 def _domain_match(host: str, domain: str) -> bool:
@@ -111,9 +126,11 @@ class _Entry:
     """One stored cookie with the facts ``filter_cookies`` needs precomputed."""
 
     __slots__ = (
+        "cost",
         "domain",
         "expires",
         "gen",
+        "group",
         "host_only",
         "morsel",
         "name",
@@ -122,6 +139,7 @@ class _Entry:
         "rank",
         "secure",
         "send",
+        "used",
     )
 
     def __init__(
@@ -131,13 +149,16 @@ class _Entry:
         self.name: str = morsel.key
         self.domain = domain
         self.path = path
+        self.group = path.rstrip("/")  # aiohttp files cookies by the path without trailing "/"
         self.host_only = host_only
         self.expires = expires
         self.secure = bool(morsel["secure"])
-        self.order = 0  # creation order: RFC 6265 5.4 sends older cookies first
+        self.order = 0  # creation order: equal cookies are sent oldest first
         self.gen = 0  # identifies this version of the cookie in the expiry heap
-        self.rank = (0, 0, 0)  # sort key for sending: longer path, longer domain, older
+        self.used = 0  # when it was last set or sent: the least recently used go first
+        self.rank = (0, 0, 0)  # sending order: shared, parent domains, shorter paths first
         self.send: Morsel[str] = morsel  # replaced by the jar with the Morsel it hands out
+        self.cost = 0  # its share of the Cookie header: "name=value; "
 
 
 class CookieJar(AbstractCookieJar):
@@ -145,8 +166,8 @@ class CookieJar(AbstractCookieJar):
 
     ``unsafe=True`` accepts cookies from IP-address hosts (sent back only to that address).
     ``quote_cookie=False`` sends values as they are instead of quoting special characters.
-    ``treat_as_secure_origin`` lists http origins that may receive Secure cookies, as
-    localhost and loopback addresses always may.
+    ``treat_as_secure_origin`` lists http origins that may receive Secure cookies; no other
+    plain http or ws origin does, not even localhost.
     """
 
     def __init__(
@@ -192,18 +213,18 @@ class CookieJar(AbstractCookieJar):
 
     @property
     def cookies(self) -> Mapping[tuple[str, str], SimpleCookie]:
-        """A read-only snapshot of the jar keyed by ``(domain, path)``, as aiohttp shows it."""
+        """A read-only snapshot keyed by ``(domain, path without trailing "/")``, as aiohttp's."""
         self._purge()
         view: dict[tuple[str, str], SimpleCookie] = {}
-        for entry in self._entries():
-            view.setdefault((entry.domain, entry.path), SimpleCookie())[entry.name] = entry.morsel
+        for entry in self._listed():
+            view.setdefault((entry.domain, entry.group), SimpleCookie())[entry.name] = entry.morsel
         return MappingProxyType(view)
 
     @property
     def host_only_cookies(self) -> frozenset[tuple[str, str, str]]:
-        """The ``(domain, path, name)`` of every host-only cookie."""
+        """The ``(domain, path without trailing "/", name)`` of every host-only cookie."""
         self._purge()
-        return frozenset((e.domain, e.path, e.name) for e in self._entries() if e.host_only)
+        return frozenset((e.domain, e.group, e.name) for e in self._entries() if e.host_only)
 
     def __len__(self) -> int:
         if self._heap:  # asked before every request: no call when nothing can expire
@@ -212,11 +233,19 @@ class CookieJar(AbstractCookieJar):
 
     def __iter__(self) -> Iterator[Morsel[str]]:
         self._purge()
-        return iter([entry.morsel for entry in self._entries()])
+        return iter([entry.morsel for entry in self._listed()])
 
     def _entries(self) -> Iterator[_Entry]:
         for bucket in self._domains.values():
             yield from bucket.values()
+
+    def _listed(self) -> list[_Entry]:
+        """The cookies as aiohttp lists them: grouped by domain and path, oldest group first."""
+        first: dict[tuple[str, str], int] = {}
+        for entry in self._entries():
+            key = (entry.domain, entry.group)
+            first[key] = min(first.get(key, entry.order), entry.order)
+        return sorted(self._entries(), key=lambda e: (first[e.domain, e.group], e.order))
 
     # -- storing ---------------------------------------------------------------------------
 
@@ -224,27 +253,26 @@ class CookieJar(AbstractCookieJar):
         """Store cookies the user or a response set; a Morsel keeps its attributes.
 
         Without a response host, cookies without a Domain are shared: sent to every host.
-        Raises ValueError for a name or value that could not be sent safely, storing none.
+        Raises InvalidCookieError (a ValueError) for a name or value that could not be sent
+        safely, storing none of the batch.
         """
         items = cookies.items() if isinstance(cookies, Mapping) else cookies
         morsels = [self._user_morsel(name, value) for name, value in items]
-        host = (response_url.raw_host or "").lower()
-        if host and not self._unsafe and _ip_address(host) is not None:
-            return
-        default_path = _default_path(response_url)
-        for morsel in morsels:
-            self._accept(morsel, host, default_path)
+        self._store(morsels, response_url)
 
     def update_cookies_from_headers(self, headers: Iterable[str], response_url: URL) -> None:
-        """Store cookies from raw Set-Cookie values; malformed ones are silently dropped."""
+        """Store cookies from raw Set-Cookie values (the first 50 valid ones); malformed ones
+        are silently dropped."""
+        self._store(parse_set_cookies(headers), response_url)
+
+    def _store(self, morsels: list[Morsel[str]], response_url: URL) -> None:
         host = (response_url.raw_host or "").lower()
         if host and not self._unsafe and _ip_address(host) is not None:
             return
         default_path = _default_path(response_url)
-        for header in headers:
-            morsel = parse_set_cookie(header)
-            if morsel is not None:
-                self._accept(morsel, host, default_path)
+        self._purge()  # expired cookies make room before live ones are evicted
+        for morsel in morsels:
+            self._accept(morsel, host, default_path)
 
     @staticmethod
     def _user_morsel(name: str, value: Any) -> Morsel[str]:
@@ -257,17 +285,24 @@ class CookieJar(AbstractCookieJar):
             # and must not be mistaken later for a value the server quoted.
             key, text = name, str(value)
             morsel = make_morsel(key, text, _ENCODER.value_encode(text)[1])
-        if not isinstance(key, str) or not is_valid_cookie(key, morsel.value):
-            raise _InvalidCookie(f"Invalid cookie name or value: {key!r}={morsel.value!r}")
+        # The coded value too: one that opens with a quote is sent as it is.
+        valid = isinstance(key, str) and is_valid_cookie(key, morsel.value + morsel.coded_value)
+        if not valid:
+            raise InvalidCookieError(f"Invalid cookie name or value: {key!r}={morsel.value!r}")
         return morsel
 
     def _cookie_domain(self, attr: str, host: str) -> tuple[str, bool] | None:
         """The domain to store a cookie under and whether it is host-only; None rejects it."""
-        domain = attr.strip().lower().lstrip(".")
+        raw = attr.strip()
+        if raw.endswith("."):
+            raw = ""  # aiohttp ignores such a Domain: the cookie stays with its host
+        domain = _canonical_domain(raw[1:] if raw.startswith(".") else raw)
+        if domain is None:
+            return None
         if not domain:
             return host, bool(host)
         if _ip_address(domain) is not None or (host and _ip_address(host) is not None):
-            return (host, True) if domain == host else None
+            return (domain, False) if domain == host else None
         if "." not in domain and domain != "localhost":
             # A public suffix such as "com": allowed only as its own host (RFC 6265 5.3.5).
             return (host, True) if domain == host else None
@@ -287,6 +322,7 @@ class CookieJar(AbstractCookieJar):
         morsel["domain"], morsel["path"] = domain, path
         now = time.time()
         expires = cookie_expiry(morsel, now)
+        _drop_ignored_expiry(morsel)
         if expires is not None and expires <= now:
             self._remove(domain, path, morsel.key)
             return
@@ -296,21 +332,24 @@ class CookieJar(AbstractCookieJar):
         key = (entry.path, entry.name)
         old = self._domains.get(entry.domain, {}).get(key)
         self._counter += 1
-        entry.gen = self._counter
-        if old is not None:
-            entry.order = old.order
-        else:
-            entry.order = self._counter
-            self._make_room(entry.domain)
-            self._count += 1
-        entry.rank = (-len(entry.path), -len(entry.domain), entry.order)
+        entry.gen = entry.used = self._counter
+        entry.order = self._counter if old is None else old.order
+        entry.rank = (len(entry.domain), len(entry.group), entry.order)
         entry.send = self._send_morsel(entry.morsel)
-        self._domains.setdefault(entry.domain, {})[key] = entry
+        entry.cost = len(entry.name) + len(entry.send.coded_value) + 3  # "=" and "; "
+        bucket = self._domains.setdefault(entry.domain, {})
+        bucket[key] = entry
         if entry.expires is not None:
             heap = self._heap
             heapq.heappush(heap, (entry.expires, entry.gen, entry.domain, entry.path, entry.name))
             if len(heap) > 2 * self._count + 64:
                 self._rebuild_heap()
+        if old is None:
+            self._count += 1
+            if len(bucket) > _MAX_PER_DOMAIN:
+                self._evict(bucket.values(), len(bucket) - _QUOTA_PER_DOMAIN)
+            if self._count > _MAX_TOTAL:
+                self._evict(self._entries(), _EVICTED_AT_ONCE)
 
     def _rebuild_heap(self) -> None:
         """Drop the heap items of replaced cookies, which a busy server can pile up."""
@@ -334,15 +373,10 @@ class CookieJar(AbstractCookieJar):
             coded = _ENCODER.value_encode(value)[1]
         return make_morsel(morsel.key, value, coded, Morsel)
 
-    def _make_room(self, domain: str) -> None:
-        bucket = self._domains.get(domain)
-        if bucket is not None and len(bucket) >= _MAX_PER_DOMAIN:
-            self._evict(min(bucket.values(), key=_by_order))
-        if self._count >= _MAX_TOTAL:
-            self._evict(min(self._entries(), key=_by_order))
-
-    def _evict(self, entry: _Entry) -> None:
-        self._remove(entry.domain, entry.path, entry.name)
+    def _evict(self, entries: Iterable[_Entry], number: int) -> None:
+        """Remove the ``number`` least recently used; one request's cookies by name order."""
+        for entry in heapq.nsmallest(number, entries, key=_by_use):
+            self._remove(entry.domain, entry.path, entry.name)
 
     def _remove(self, domain: str, path: str, name: str) -> None:
         bucket = self._domains.get(domain)
@@ -365,14 +399,30 @@ class CookieJar(AbstractCookieJar):
     # -- choosing what to send ---------------------------------------------------------------
 
     def filter_cookies(self, request_url: URL = _EMPTY_URL) -> BaseCookie[str]:
-        """The cookies to send to ``request_url``, most specific path first (RFC 6265 5.4).
+        """The cookies to send to ``request_url``: shared ones first, then parent domains and
+        shorter paths; of two cookies with one name the more specific is sent.
 
         The Morsels are shared with the jar and must be treated as read-only.
         """
+        if not isinstance(request_url, URL):
+            warnings.warn(
+                "filter_cookies expects yarl.URL instances only, and will stop working in "
+                f"aiohttp 4.x, got {type(request_url)}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            request_url = URL(request_url)
         filtered: BaseCookie[str] = BaseCookie()
         if not self._count:
             return filtered
         self._purge()
+        for entry in self._within_limits(self._matching(request_url)):
+            # The Morsel is already built, so skip BaseCookie.__setitem__'s type dispatch.
+            dict.__setitem__(filtered, entry.name, entry.send)
+        return filtered
+
+    def _matching(self, request_url: URL) -> list[_Entry]:
+        """RFC 6265 5.4: the stored cookies whose domain, path and Secure flag fit the URL."""
         host = (request_url.raw_host or "").lower()
         path = request_url.raw_path or "/"
         domains = self._domains
@@ -389,24 +439,42 @@ class CookieJar(AbstractCookieJar):
                     continue
                 if entry.secure:
                     if insecure is None:
-                        insecure = not self._is_secure(request_url, host)
+                        insecure = not self._is_secure(request_url)
                     if insecure:
                         continue
                 matched.append(entry)
-        if len(matched) > 1:
-            matched.sort(key=_by_rank)
-        for entry in matched:
-            if entry.name not in filtered:
-                # The Morsel is already built, so skip BaseCookie.__setitem__'s type dispatch.
-                dict.__setitem__(filtered, entry.name, entry.send)
-        return filtered
+        return matched
 
-    def _is_secure(self, url: URL, host: str) -> bool:
-        """Whether Secure cookies may go to ``url``: https, loopback, or a listed origin."""
-        if url.scheme in _SECURE_SCHEMES or host == "localhost" or host.endswith(".localhost"):
-            return True
-        ip = _ip_address(host)
-        if ip is not None and ip.is_loopback:
+    def _within_limits(self, matched: list[_Entry]) -> list[_Entry]:
+        """The most specific cookie of each name, most specific first, while at most 150 fit
+        in the header; returned in sending order and marked as just used."""
+        self._counter += 1
+        if len(matched) == 1:  # the common case, kept cheap: filter_cookies runs per request
+            entry = matched[0]
+            if entry.cost > _HEADER_BUDGET:
+                return []
+            entry.used = self._counter
+            return matched
+        matched.sort(key=_by_rank)
+        chosen: list[_Entry] = []
+        names: set[str] = set()
+        budget = _HEADER_BUDGET
+        for entry in reversed(matched):
+            if entry.name in names or entry.cost > budget:
+                continue
+            names.add(entry.name)
+            chosen.append(entry)
+            budget -= entry.cost
+            if len(chosen) == _MAX_PER_REQUEST:
+                break
+        for entry in chosen:
+            entry.used = self._counter
+        chosen.reverse()
+        return chosen
+
+    def _is_secure(self, url: URL) -> bool:
+        """Whether Secure cookies may go to ``url``: https and wss, or a listed origin."""
+        if url.scheme in _SECURE_SCHEMES:
             return True
         if not self._secure_origins or not url.absolute:
             return False
@@ -433,66 +501,70 @@ class CookieJar(AbstractCookieJar):
     # -- persistence -------------------------------------------------------------------------
 
     def save(self, file_path: str | os.PathLike[str]) -> None:
-        """Write the jar as aiohttp 3.14 does (layout in the module docstring), owner-only."""
+        """Write the jar in aiohttp 3.14's JSON layout (see ``_cookie_files``), owner-only."""
         self._purge()
-        data: dict[str, dict[str, dict[str, Any]]] = {}
-        for key, entry in _group_keys(sorted(self._entries(), key=_by_order)):
-            data.setdefault(key, {})[entry.name] = _saved_cookie(entry)
-        fd = os.open(file_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
+        entries = sorted(self._entries(), key=_by_order)
+        _cookie_files.save(entries, file_path)
 
     def load(self, file_path: str | os.PathLike[str]) -> None:
         """Replace the jar's contents with a saved file's; a malformed file changes nothing.
 
-        Raises ValueError (or OSError) for a file that cannot be read as a cookie jar.
+        Reads aiohttp's JSON, the JSON earlier versions of this library wrote, and the pickle
+        files aiohttp 3.12 and older wrote (through an unpickler that refuses any class but
+        the cookie types such files hold: pickle.UnpicklingError). Raises ValueError (or
+        OSError) for a file that cannot be read as a cookie jar.
         """
-        with open(file_path, encoding="utf-8") as f:
-            data = json.load(f)
-        if isinstance(data, dict) and data.get("format") == _FORMAT:
-            if data.get("version") != _VERSION or not isinstance(data.get("cookies"), list):
-                raise ValueError(f"Unsupported cookie file version: {data.get('version')!r}")
-            records = data["cookies"]
-        elif isinstance(data, dict):
-            records = _records_from_aiohttp(data)
-        else:
-            raise ValueError("Not a cookie jar file")
+        content = _cookie_files.load(file_path)
         staging = CookieJar(unsafe=self._unsafe, quote_cookie=self._quote_cookie)
         now = time.time()
-        for record in records:
+        for record in content.records:
             entry = staging._entry_from_record(record)
             if entry is not None and (entry.expires is None or entry.expires > now):
                 staging._put(entry)
+        for host, name, pickled in content.responses:
+            staging._load_pickled(host, name, pickled)
         self._domains, self._heap = staging._domains, staging._heap
         self._count, self._counter = staging._count, staging._counter
 
-    def _entry_from_record(self, record: Any) -> _Entry | None:
-        """Validate one saved cookie; None for one the jar's rules would not have accepted."""
+    def _load_pickled(self, host: str, name: str, pickled: Morsel[str]) -> None:
+        """An old aiohttp file's cookie, stored as if ``host`` had just set it: a Domain makes
+        it a domain cookie, none a host-only one (those files do not say which)."""
         try:
-            name, value, coded = record["name"], record["value"], record["coded_value"]
-            domain, path = record["domain"], record["path"]
-            host_only, expires = bool(record["host_only"]), record["expires_at"]
-            attributes = dict(record.get("attributes") or {})
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"Malformed cookie record: {record!r}") from exc
-        texts = (name, value, coded, domain, path)
-        if not all(isinstance(t, str) for t in texts) or not isinstance(
-            expires, (int, float, type(None))
-        ):
-            raise ValueError(f"Malformed cookie record: {record!r}")
-        if not is_valid_cookie(name, value) or not path.startswith("/"):
+            morsel = self._user_morsel(name, pickled)
+        except InvalidCookieError:
+            return
+        host = host.lower().lstrip(".")
+        if not host or self._unsafe or _ip_address(host) is None:
+            self._accept(morsel, host, "/")
+
+    def _entry_from_record(self, record: _cookie_files.Record) -> _Entry | None:
+        """A saved cookie; None for one the jar's rules would not have accepted."""
+        name, value, domain, path = record.name, record.value, record.domain, record.path
+        if not is_valid_cookie(name, value + record.coded_value) or not path.startswith("/"):
             return None
-        if domain and self._cookie_domain(domain, "" if not host_only else domain) is None:
+        if _ip_address(domain) is not None:
+            if not self._unsafe:
+                return None
+        elif domain and self._cookie_domain(domain, domain if record.host_only else "") is None:
             return None
-        if not self._unsafe and _ip_address(domain) is not None:
-            return None
-        morsel = make_morsel(name, value, coded)
+        morsel = make_morsel(name, value, record.coded_value)
         try:
-            morsel.update(attributes)
+            morsel.update(record.attributes)
         except CookieError as exc:
-            raise ValueError(f"Malformed cookie attributes: {attributes!r}") from exc
+            raise ValueError(f"Malformed cookie attributes: {record.attributes!r}") from exc
         morsel["domain"], morsel["path"] = domain, path
-        return _Entry(morsel, domain, path, host_only, None if expires is None else float(expires))
+        return _Entry(morsel, domain, path, record.host_only, record.expires)
+
+
+def _drop_ignored_expiry(morsel: Morsel[str]) -> None:
+    """Clear the Max-Age (or, when it does not apply, the Expires) that RFC 6265 ignores, as
+    aiohttp's jar does, so the stored Morsel shows only what governs it."""
+    if max_age_seconds(str(morsel["max-age"])) is not None:
+        return
+    morsel["max-age"] = ""
+    expires = morsel["expires"]
+    if expires and parse_cookie_date(str(expires)) is None:
+        morsel["expires"] = ""
 
 
 def _by_order(entry: _Entry) -> int:
@@ -503,109 +575,8 @@ def _by_rank(entry: _Entry) -> tuple[int, int, int]:
     return entry.rank
 
 
-def _group_keys(entries: list[_Entry]) -> list[tuple[str, _Entry]]:
-    """Each cookie's ``"domain|path"`` group, aiohttp's (the path minus trailing slashes).
-
-    aiohttp's own jar cannot hold ``a`` at both ``/p`` and ``/p/``; ours can, so the second
-    such cookie is filed under its full path instead (loaders read the path from the cookie).
-    """
-    taken = {(e.domain, e.path, e.name) for e in entries if not e.path.endswith("/")}
-    keyed = []
-    for entry in entries:
-        path = entry.path.rstrip("/")
-        if path != entry.path:
-            if (entry.domain, path, entry.name) in taken:
-                path = entry.path
-            taken.add((entry.domain, path, entry.name))
-        keyed.append((f"{entry.domain}|{path}", entry))
-    return keyed
-
-
-def _saved_cookie(entry: _Entry) -> dict[str, Any]:
-    """One cookie as aiohttp saves it; the expiry is absolute, so Max-Age/Expires are left out."""
-    morsel = entry.morsel
-    saved: dict[str, Any] = {
-        "key": entry.name,
-        "value": morsel.value,
-        "coded_value": morsel.coded_value,
-    }
-    for attr, attr_value in morsel.items():
-        if attr_value and attr not in ("expires", "max-age"):
-            saved[attr] = attr_value
-    if entry.host_only:
-        saved["host_only"] = True
-    if entry.expires is not None:
-        whole = entry.expires.is_integer()
-        saved["expires_timestamp"] = int(entry.expires) if whole else entry.expires
-    return saved
-
-
-def _records_from_aiohttp(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Convert aiohttp 3.14's JSON layout ``{"domain|path": {name: {...}}}`` to our records."""
-    records = []
-    for compound, group in data.items():
-        if "|" not in compound or not isinstance(group, dict):
-            raise ValueError("Not a cookie jar file")
-        group_domain = compound.split("|", 1)[0].lower()
-        for name, saved in group.items():
-            if not isinstance(saved, dict):
-                raise ValueError("Not a cookie jar file")
-            record = _record_from_aiohttp(group_domain, name, saved)
-            if record is not None:
-                records.append(record)
-    return records
-
-
-def _record_from_aiohttp(
-    group_domain: str, name: str, saved: dict[str, Any]
-) -> dict[str, Any] | None:
-    """One saved aiohttp cookie as our record; None for one aiohttp's load would refuse.
-
-    As in aiohttp, a cookie without a Domain (or marked host-only) belongs to its group's
-    host only (or, in the hostless ``"|"`` group, to every host), and one with a Domain
-    must domain-match that host.
-    """
-    cookie_domain = "" if saved.get("host_only") else str(saved.get("domain") or "")
-    cookie_domain = cookie_domain.lower().lstrip(".")
-    host_only = not cookie_domain and bool(group_domain)
-    domain = group_domain if host_only else cookie_domain
-    if group_domain and cookie_domain and not _domain_match(group_domain, cookie_domain):
-        return None
-    path = saved.get("path")
-    attributes = {k: v for k, v in saved.items() if k in CookieMorsel._reserved}
-    for key in ("domain", "path"):
-        attributes.pop(key, None)
-    return {
-        "name": saved.get("key", name),
-        "value": saved.get("value"),
-        "coded_value": saved.get("coded_value", saved.get("value")),
-        "domain": domain,
-        "path": path if isinstance(path, str) and path.startswith("/") else "/",
-        "host_only": host_only,
-        "expires_at": _saved_expiry(name, saved, attributes),
-        "attributes": attributes,
-    }
-
-
-def _saved_expiry(name: str, saved: dict[str, Any], attributes: dict[str, Any]) -> float | None:
-    """``expires_timestamp`` when present (a finite number), else any Max-Age/Expires."""
-    raw = saved.get("expires_timestamp")
-    if raw is None:
-        if "max-age" not in attributes and "expires" not in attributes:
-            return None
-        relative: dict[str, str] = {
-            k: str(attributes[k]) for k in ("max-age", "expires") if k in attributes
-        }
-        probe = CookieMorsel()
-        probe.update(relative)
-        return cookie_expiry(probe, time.time())
-    try:
-        expires = float(raw)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise ValueError(f"Cookie {name!r}: expiration timestamp must be a number") from exc
-    if not math.isfinite(expires):
-        raise ValueError(f"Cookie {name!r}: expiration timestamp must be finite")
-    return expires
+def _by_use(entry: _Entry) -> tuple[int, str, str, str]:
+    return (entry.used, entry.domain, entry.group, entry.name)
 
 
 class DummyCookieJar(AbstractCookieJar):

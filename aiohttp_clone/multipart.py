@@ -44,6 +44,9 @@ __all__ = (
 # RFC 2046 §5.1.1: 1 to 70 bchars, not ending in a space.
 _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 _READ_SIZE = 2**16
+# What may follow a boundary on its line: "--" when it is the last, then padding.
+_DELIMITER_TAIL_RE = re.compile(rb"(?:--)?[ \t]*")
+_MAX_PADDING = 1024
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -334,11 +337,20 @@ class _ReadAhead:
             if not await self._fill():
                 return self._take(len(self._buf))
 
-    def _find_delimiter(self, delimiter: bytes) -> tuple[int, bool]:
-        """Where the next delimiter starts, and whether that is certain.
+    def _ends_delimiter(self, end: int) -> bool | None:
+        """Whether a delimiter whose text stops at ``end`` is one; None while undecided.
 
         ``--B`` followed by other text is data (RFC 2046 §5.1.1: a delimiter line holds only
         the boundary, optional ``--`` and padding), so the bytes after it must be seen first.
+        """
+        after = bytes(self._buf[end : end + 2])
+        if after[:1] in (b"\r", b"\n", b" ", b"\t") or after == b"--" or self._eof:
+            return True
+        return None if len(after) < 2 else False
+
+    def _find_delimiter(self, delimiter: bytes) -> tuple[int, bool]:
+        """Where the next delimiter starts, and whether that is certain.
+
         Returns (-1, True) when there is none, (index, False) while that is undecided.
         """
         start = 0
@@ -346,12 +358,27 @@ class _ReadAhead:
             idx = self._buf.find(delimiter, start)
             if idx < 0:
                 return -1, True
-            after = bytes(self._buf[idx + len(delimiter) : idx + len(delimiter) + 2])
-            if after[:1] in (b"\r", b"\n", b" ", b"\t") or after == b"--" or self._eof:
-                return idx, True
-            if len(after) < 2:
-                return idx, False
+            ends = self._ends_delimiter(idx + len(delimiter))
+            if ends is not False:
+                return idx, bool(ends)
             start = idx + 1
+
+    async def opens_with(self, dash_boundary: bytes) -> bool:
+        """Whether the unread bytes are a whole delimiter line already (its CRLF was taken as
+        the end of the part's headers): the part is empty (RFC 2046 §5.1.1's body-part)."""
+        while True:
+            head = bytes(self._buf[: len(dash_boundary)])
+            if not dash_boundary.startswith(head):
+                return False
+            if len(head) == len(dash_boundary):
+                tail = bytes(self._buf[len(dash_boundary) : len(dash_boundary) + _MAX_PADDING])
+                padded = _DELIMITER_TAIL_RE.match(tail).end()  # type: ignore[union-attr]
+                if padded < len(tail) and tail != b"-":
+                    return tail[padded : padded + 1] in (b"\r", b"\n")
+                if len(tail) == _MAX_PADDING:
+                    return False
+            if not await self._fill():
+                return len(head) == len(dash_boundary)
 
     async def read_until(self, delimiter: bytes, size: int, line: bool) -> tuple[bytes, bool]:
         """Up to ``size`` bytes before ``delimiter``; True once the delimiter is reached.
@@ -402,6 +429,7 @@ class BodyPartReader:
         self._client_max_size = client_max_size
         self._max_size_error_cls = max_size_error_cls
         self._at_eof = False
+        self._started = False
         _, self._disposition = parse_content_disposition(headers.get(hdrs.CONTENT_DISPOSITION))
 
     def __aiter__(self) -> BodyPartReader:
@@ -426,15 +454,18 @@ class BodyPartReader:
 
     async def read_chunk(self, size: int = chunk_size) -> bytes:
         """Up to ``size`` raw (not decoded) bytes of the body; b'' at its end."""
-        if self._at_eof:
-            return b""
-        chunk, self._at_eof = await self._content.read_until(self._delimiter, size, False)
-        return chunk
+        return await self._read_until(size, False)
 
     async def readline(self) -> bytes:
+        return await self._read_until(sys.maxsize, True)
+
+    async def _read_until(self, size: int, line: bool) -> bytes:
+        if not self._started:
+            self._started = True
+            self._at_eof = await self._content.opens_with(self._delimiter[2:])
         if self._at_eof:
             return b""
-        chunk, self._at_eof = await self._content.read_until(self._delimiter, sys.maxsize, True)
+        chunk, self._at_eof = await self._content.read_until(self._delimiter, size, line)
         return chunk
 
     async def read(self, *, decode: bool = False) -> bytes:
@@ -523,6 +554,8 @@ class MultipartReader:
         self._limits = (client_max_size, max_field_size, max_headers, max_size_error_cls)
         self._last_part: MultipartReader | BodyPartReader | None = None
         self._at_eof = False
+        self._started = False
+        self._default_charset: str | None = None
 
     @classmethod
     def from_response(cls, response: Any) -> MultipartResponseWrapper:
@@ -542,7 +575,22 @@ class MultipartReader:
         return self._at_eof
 
     async def next(self) -> MultipartReader | BodyPartReader | None:
-        """The next part, after skipping what is left of the previous one; None at the end."""
+        """The next part, after skipping what is left of the previous one; None at the end.
+
+        A form whose first field is ``_charset_`` (RFC 7578 §4.6) gives the charset of the
+        text parts that do not name one; that field is consumed, as in aiohttp.
+        """
+        part = await self._next_part()
+        if not self._started:
+            self._started = True
+            form = self._subtype == "form-data"
+            if form and isinstance(part, BodyPartReader) and part.name == "_charset_":
+                self._default_charset = await _read_default_charset(part)
+                part = await self._next_part()
+        self._last_part = part
+        return part
+
+    async def _next_part(self) -> MultipartReader | BodyPartReader | None:
         if self._at_eof:
             return None
         if self._last_part is not None:
@@ -579,6 +627,7 @@ class MultipartReader:
             headers,
             self._content,
             subtype=self._subtype,
+            default_charset=self._default_charset,
             client_max_size=client_max_size,
             max_size_error_cls=error_cls,
         )
@@ -614,6 +663,16 @@ class MultipartReader:
             except UnicodeDecodeError:
                 text = value.decode("latin-1")
             headers.add(name.decode("ascii"), text.strip(" \t"))
+
+
+async def _read_default_charset(part: BodyPartReader) -> str:
+    """The value of a ``_charset_`` field: a charset name, so at most 31 bytes (as aiohttp)."""
+    value = bytearray()
+    while not part.at_eof():
+        value += await part.read_chunk(32)
+        if len(value) > 31:
+            raise RuntimeError("Invalid default charset")
+    return value.strip().decode()
 
 
 class MultipartResponseWrapper:

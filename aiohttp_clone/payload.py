@@ -129,8 +129,10 @@ class Payload(ABC):
         if headers:  # most bodies (every json= and bytes one) come without extra headers
             extra = CIMultiDict(headers)
             given_type = extra.popall(hdrs.CONTENT_TYPE, [None])[0]
-        if content_type is sentinel or content_type is None:
-            content_type = given_type or self._default_content_type
+        if given_type is not None:  # the caller's own header wins, as in aiohttp
+            content_type = given_type
+        elif content_type is sentinel or content_type is None:
+            content_type = self._default_content_type
         self._headers: CIMultiDict[str] = CIMultiDict(((hdrs.CONTENT_TYPE, content_type),))
         if extra:
             self._headers.extend(extra)
@@ -241,11 +243,14 @@ class StringPayload(BytesPayload):
         content_type: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # The Content-Type a caller passes in headers replaces ours (see Payload), so the text
+        # is encoded in the charset it names: the body must say what its label says.
+        declared = CIMultiDict(kwargs.get("headers") or ()).get(hdrs.CONTENT_TYPE, content_type)
         if encoding is None:
-            if content_type is None:
+            if declared is None:
                 encoding, content_type = "utf-8", "text/plain; charset=utf-8"
             else:
-                encoding = parse_mimetype(content_type).parameters.get("charset", "utf-8")
+                encoding = parse_mimetype(declared).parameters.get("charset", "utf-8")
         elif content_type is None:
             content_type = f"text/plain; charset={encoding}"
         super().__init__(
@@ -281,7 +286,12 @@ class IOBasePayload(Payload):
             ):
                 kwargs["content_type"] = guessed
         super().__init__(value, *args, **kwargs)
-        if filename is not None and disposition is not None:
+        # A Content-Disposition the caller passed in ``headers`` is theirs to keep.
+        if (
+            filename is not None
+            and disposition is not None
+            and hdrs.CONTENT_DISPOSITION not in self.headers
+        ):
             self.set_content_disposition(disposition, filename=filename)
         self._start = self._tell()
         self._size = self._remaining_size()
@@ -375,11 +385,14 @@ class TextIOPayload(IOBasePayload):
         content_type: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # The Content-Type a caller passes in headers replaces ours (see Payload), so the text
+        # is encoded in the charset it names: the body must say what its label says.
+        declared = CIMultiDict(kwargs.get("headers") or ()).get(hdrs.CONTENT_TYPE, content_type)
         if encoding is None:
-            if content_type is None:
+            if declared is None:
                 encoding, content_type = "utf-8", "text/plain; charset=utf-8"
             else:
-                encoding = parse_mimetype(content_type).parameters.get("charset", "utf-8")
+                encoding = parse_mimetype(declared).parameters.get("charset", "utf-8")
         elif content_type is None:
             content_type = f"text/plain; charset={encoding}"
         super().__init__(value, *args, encoding=encoding, content_type=content_type, **kwargs)

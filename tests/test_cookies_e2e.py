@@ -194,3 +194,57 @@ async def test_quoted_cookie_values_on_the_wire(raw_server, value: str, line: by
     # What a server's cookie parser reads back is the value the client was given.
     sent = line.split(b": ", 1)[1].decode()
     assert SimpleCookie(sent)["q"].value == value
+
+
+async def test_secure_cookie_from_https_localhost_is_not_sent_to_http_localhost(
+    https_server, http_server, client_ssl_ctx
+) -> None:
+    """Issue 13 #23: neither localhost nor 127.0.0.1 is a secure origin unless listed."""
+    async with aiohttp.ClientSession() as session:
+        setter = set_cookie_url(
+            https_server, "s=1; Secure; Path=/", "p=1; Path=/", host="localhost"
+        )
+        async with session.get(setter, ssl=client_ssl_ctx) as resp:
+            await resp.read()
+        plain = http_server.make_url("/cookies").with_host("localhost")
+        assert await sent_cookies(session, plain) == {"p": "1"}
+        secure = https_server.make_url("/cookies").with_host("localhost")
+        assert await sent_cookies(session, secure, ssl=client_ssl_ctx) == {"s": "1", "p": "1"}
+    origin = str(http_server.make_url("/").with_host("localhost").origin())
+    jar = aiohttp.CookieJar(treat_as_secure_origin=origin)
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        async with session.get(setter, ssl=client_ssl_ctx) as resp:
+            await resp.read()
+        assert await sent_cookies(session, plain) == {"s": "1", "p": "1"}
+
+
+async def test_cookie_header_line_is_capped_on_the_wire(raw_server) -> None:
+    """Issue 13 #24: at most 8190 bytes for the Cookie line; the most recent cookies win."""
+    from tests.servers import respond_with
+
+    server = await raw_server(respond_with(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+    async with aiohttp.ClientSession() as session:
+        for i in range(20):
+            session.cookie_jar.update_cookies({f"c{i:02}": "x" * 1000})
+        async with session.get(server.make_url("/")) as resp:
+            assert resp.status == 200
+    (line,) = [ln for ln in server.requests[0].split(b"\r\n") if ln.startswith(b"Cookie: ")]
+    assert len(line) <= 8190
+    assert [p.split(b"=")[0] for p in line[8:].split(b"; ")] == [
+        f"c{i:02}".encode() for i in range(12, 20)
+    ]
+
+
+async def test_at_most_50_cookies_are_stored_from_one_response(http_server) -> None:
+    url = set_cookie_url(http_server, *(f"c{i}={i}" for i in range(60)), host="localhost")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as resp:
+            await resp.read()
+        assert len(session.cookie_jar) == 50
+
+
+async def test_session_cookie_with_crlf_raises_the_public_error() -> None:
+    """Issue 13 #27: InvalidCookieError (a ValueError) instead of a private class."""
+    with pytest.raises(aiohttp.InvalidCookieError):
+        async with aiohttp.ClientSession(cookies={"a": "x\r\nSet-Cookie: evil=1"}):
+            pass

@@ -141,7 +141,7 @@ def test_bytes_payload_headers() -> None:
 def test_content_type_from_headers_and_argument() -> None:
     assert BytesPayload(b"x", headers={"content-type": "text/x"}).content_type == "text/x"
     body = BytesPayload(b"x", headers={"Content-Type": "text/x"}, content_type="text/y")
-    assert body.headers.getall("Content-Type") == ["text/y"]
+    assert body.headers.getall("Content-Type") == ["text/x"]  # the caller's header wins in aiohttp
 
 
 def test_bytes_payload_rejects_text() -> None:

@@ -31,11 +31,16 @@ __all__ = (
     "split_outside_quotes",
 )
 
-# A parameter is a run of unquoted non-';' text and quoted strings (which may hold ';').
-_PARAM_SPLIT_RE = re.compile(r'(?:[^;"]|"(?:[^"\\]|\\.)*")+')
+# A parameter is a run of unquoted non-';' text and quoted strings (which may hold ';'),
+# possibly empty, up to the next ';' or the end.
+_PARAM_SPLIT_RE = re.compile(r'(?<![^;])(?:[^;"]|"(?:[^"\\]|\\.)*")*')
+_QUOTED_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+# RFC 2231 continuations (``filename*0``, ``filename*1*``): kept raw until they are joined.
+_CONTINUATION_RE = re.compile(r"\*\d+\*?$")
 _PARAMS_RE = re.compile(r'(?:;(?:[^;"]|"(?:[^"\\]|\\.)*")*)*')
 # RFC 8187: ext-value = charset "'" [ language ] "'" value-chars
-_EXT_VALUE_RE = re.compile(r"^([!#$%&+\-^_`{}~0-9A-Za-z]+)'([0-9A-Za-z-]*)'(.*)$", re.S)
+# (aiohttp also takes an empty charset, meaning UTF-8.)
+_EXT_VALUE_RE = re.compile(r"^([!#$%&+\-^_`{}~0-9A-Za-z]*)'([0-9A-Za-z-]*)'(.*)$", re.S)
 
 
 # --- media types (RFC 9110 section 8.3.1) ---------------------------------------------------
@@ -118,47 +123,68 @@ def _decode_ext_value(value: str) -> str | None:
         return None
 
 
-def _parse_param(key: str, raw: str) -> str | None:
-    """A parameter's value, or None when it is malformed."""
-    if key.endswith("*"):
-        if raw.startswith('"'):
-            return None  # ext-values are never quoted
-        return _decode_ext_value(raw) if "'" in raw else unquote(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+def _unquoted(raw: str) -> str | None:
+    """The text of a quoted-string, None unless ``raw`` is exactly one."""
+    if len(raw) >= 2 and raw[0] == '"' and _QUOTED_STRING_RE.fullmatch(raw):
         return QUOTED_PAIR_RE.sub(r"\1", raw[1:-1])
-    return raw if TOKEN_RE.fullmatch(raw) else None
+    return None
+
+
+def _parse_param(key: str, raw: str) -> str | bool | None:
+    """A parameter's value; False when malformed (the header is bad), None when only the
+    parameter is (it is dropped)."""
+    if key.endswith("*") and not _CONTINUATION_RE.search(key):
+        # RFC 8187 ext-value: never quoted, value-chars are tokens and %-escapes.
+        match = _EXT_VALUE_RE.match(raw)
+        if match is None or (match[3] and not TOKEN_RE.fullmatch(match[3])):
+            return None
+        return _decode_ext_value(raw)
+    quoted = _unquoted(raw)
+    if quoted is not None:
+        # RFC 2231 pieces are joined later; a whole value loses leading slashes, as in aiohttp
+        # (a path in a filename must not make it absolute).
+        return quoted if _CONTINUATION_RE.search(key) else quoted.lstrip("/\\")
+    return raw if TOKEN_RE.fullmatch(raw) else False
 
 
 def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str, str]]:
     """Split a Content-Disposition value into its type and parameters (lower-cased keys).
 
-    A malformed header yields ``(None, {})`` with a BadContentDispositionHeader warning.
+    A malformed header yields ``(None, {})`` with a BadContentDispositionHeader warning; a
+    malformed parameter is dropped with a BadContentDispositionParam warning; an empty one
+    (``a; ; b=1``) is skipped with a BadContentDispositionHeader warning, as in aiohttp.
     """
     if not header:
         return None, {}
-    disptype, _, rest = header.partition(";")
+    disptype, semicolon, rest = header.partition(";")
     disptype = disptype.strip()
     if not TOKEN_RE.fullmatch(disptype) or not _PARAMS_RE.fullmatch(";" + rest):
         warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
         return None, {}
     params: dict[str, str] = {}
-    for item in _PARAM_SPLIT_RE.findall(rest):
+    for item in _split_params(rest) if semicolon else ():
+        if not item:
+            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
+            continue
         key, sep, raw = item.partition("=")
         key = key.strip().lower()
-        if not item.strip():
-            continue
-        if not sep or not TOKEN_RE.fullmatch(key) or key in params:
+        if not sep or key in params:
             warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
             return None, {}
-        value = _parse_param(key, raw.strip())
+        value = _parse_param(key, raw.lstrip()) if TOKEN_RE.fullmatch(key) else None
+        if value is False:
+            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
+            return None, {}
         if value is None:
-            if key.endswith("*"):
-                warnings.warn(BadContentDispositionParam(item), stacklevel=2)
-                continue
-            warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
-            return None, {}
-        params[key] = value
+            warnings.warn(BadContentDispositionParam(item), stacklevel=2)
+            continue
+        params[key] = str(value)
     return disptype.lower(), params
+
+
+def _split_params(text: str) -> list[str]:
+    """The parameters between ';' (outside quoted strings), empty ones included."""
+    return [match.group(0) for match in _PARAM_SPLIT_RE.finditer(text)]
 
 
 def content_disposition_filename(params: Mapping[str, str], name: str = "filename") -> str | None:

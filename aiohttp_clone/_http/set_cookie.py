@@ -1,32 +1,71 @@
-"""Set-Cookie parsing (RFC 6265 section 5.2, with 6265bis's control-character rule).
+"""Set-Cookie parsing: RFC 6265 section 5.2, read as leniently as aiohttp 3.14 reads it.
 
-Sans-I/O and stateless: one header value in, one ``Morsel`` (or None) out. The jar decides what
-to store and for whom (``cookiejar.py``).
+Sans-I/O and stateless: header values in, ``Morsel`` objects out. The jar decides what to store
+and for whom (``cookiejar.py``).
+
+Where servers stray from the grammar, aiohttp's reading is followed: attributes may be separated
+by white space as well as by ``;`` (``Path=/ Max-Age=1``), values may be quoted, an Expires date
+keeps its spaces, and unknown attributes are skipped. Its bounds are kept too: 50 cookies per
+response, 32 attributes per cookie, 1024 characters per attribute value and 4096 for the
+name and value together; beyond them a cookie (or an attribute) is dropped.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from http.cookies import Morsel, SimpleCookie
 
 from .rules import CTL_EXCEPT_HTAB_RE
 
 __all__ = (
+    "MAX_COOKIE_TIME",
     "CookieMorsel",
     "cookie_expiry",
     "is_valid_cookie",
     "make_morsel",
     "parse_cookie_date",
     "parse_set_cookie",
+    "parse_set_cookies",
 )
 
-# RFC 6265bis 5.6: a control character (other than tab) anywhere in a cookie rejects it.
-_CTL_RE = CTL_EXCEPT_HTAB_RE
-# A name must also survive being written as ``name=value; `` in a Cookie header.
-_BAD_NAME_RE = re.compile(r'[\x00-\x20\x7f;=,"]')
+MAX_COOKIE_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: no expiry lies beyond it
+
+_MAX_COOKIES_PER_RESPONSE = 50
+_MAX_PAIR_LENGTH = 4096
+_MAX_ATTRIBUTES = 32
+_MAX_ATTRIBUTE_VALUE_LENGTH = 1024
+
+# Printable ASCII but white space, '"', ',', ';', '=' and '\': what aiohttp accepts in a name.
+_NAME_RE = re.compile(r"[!#-+\--:<>-\[\]-~]+")
+# A value may hold anything but control characters (tab included, as in aiohttp).
+_VALUE_CTL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
+_ATTRIBUTES_CTL_RE = CTL_EXCEPT_HTAB_RE
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+# A quoted cookie value may hold ';', but only when the quotes close the value.
+_QUOTED_VALUE_RE = re.compile(rf"[ \t]*({_QUOTED})[ \t]*(?:;|\Z)", re.S)
+# RFC 1123 / RFC 850 dates (``Wed, 09 Jun 2100 10:18:14 GMT``) and asctime ones.
+_DATE = (
+    r"\w{3}(?:\w*day)?,\s[\w\s-]{9,11}\s[\d:]{8}\sGMT"
+    r"|\w{3}\s\w{3}\s[\s\d]\d\s[\d:]{8}\s\d{4}"
+)
+# One attribute: a name, then maybe "=" and a value: a quoted string, an unclosed quote (kept
+# as sent, up to ';'), a date, or a word.
+_SEPARATORS_RE = re.compile(r"[\s;]*", re.A)
+_ATTRIBUTE_RE = re.compile(
+    rf"""(?P<key>[!#-:<>-\[\]-~]+)
+    (?:\s*=\s*(?:
+        (?P<quoted>{_QUOTED})(?=[\s;]|\Z)
+        |(?P<open>"[^;"]*)(?=;|\Z)
+        |(?P<date>{_DATE})(?=[\s;]|\Z)
+        |(?P<plain>[!#-:<-\[\]-~]*)(?=[\s;]|\Z)
+    ))?(?=[\s;]|\Z)""",
+    re.X | re.A | re.S,
+)
 _FLAG_ATTRS = frozenset({"secure", "httponly", "partitioned"})
-_VALUE_ATTRS = frozenset({"domain", "path", "expires", "max-age", "samesite"})
+_VALUE_ATTRS = frozenset({"domain", "path", "expires", "max-age", "samesite", "version", "comment"})
 _ENCODER: SimpleCookie = SimpleCookie()
 
 # RFC 6265 5.1.1: the cookie-date grammar.
@@ -41,7 +80,6 @@ _MONTHS = {
     )
 }
 _MAX_AGE_RE = re.compile(r"-?[0-9]+")
-_MAX_AGE_CAP = 10**12
 
 
 class CookieMorsel(Morsel):  # type: ignore[type-arg]
@@ -65,7 +103,7 @@ def make_morsel(
 
 def is_valid_cookie(name: str, value: str) -> bool:
     """Whether ``name=value`` can be stored and sent back in a Cookie header unchanged."""
-    return bool(name) and not _BAD_NAME_RE.search(name) and not _CTL_RE.search(value)
+    return bool(_NAME_RE.fullmatch(name)) and not _VALUE_CTL_RE.search(value)
 
 
 def parse_cookie_date(text: str) -> float | None:
@@ -94,39 +132,108 @@ def parse_cookie_date(text: str) -> float | None:
     return float(calendar.timegm((year, month, day, hour, minute, second)))
 
 
+def max_age_seconds(text: str) -> int | None:
+    """RFC 6265 5.2.2: an optional '-' and digits (``+5`` and ``5.0`` are ignored)."""
+    text = text.strip()
+    if not _MAX_AGE_RE.fullmatch(text):
+        return None
+    digits = text.lstrip("-").lstrip("0")
+    if text.startswith("-") or not digits:
+        return 0
+    # Past the last representable date anyway; int() never sees 5000 digits.
+    return int(digits) if len(digits) <= 12 else int(MAX_COOKIE_TIME)
+
+
 def cookie_expiry(morsel: Morsel[str], now: float) -> float | None:
     """Absolute expiry time; Max-Age wins over Expires (RFC 6265 5.3 step 3)."""
-    max_age = str(morsel["max-age"]).strip()
-    if max_age and _MAX_AGE_RE.fullmatch(max_age):
-        digits = max_age.lstrip("-").lstrip("0")
-        if max_age.startswith("-") or not digits:
-            return 0.0
-        # Cap absurd values so the sum stays a float (and int() never sees 5000 digits).
-        return now + (int(digits) if len(digits) <= 12 else _MAX_AGE_CAP)
+    max_age = max_age_seconds(str(morsel["max-age"]))
+    if max_age is not None:
+        return 0.0 if max_age <= 0 else min(now + max_age, MAX_COOKIE_TIME)
     expires = morsel["expires"]
     return parse_cookie_date(str(expires)) if expires else None
 
 
-def parse_set_cookie(header: str) -> Morsel[str] | None:
-    """Parse one Set-Cookie value per RFC 6265 5.2; None when the cookie must be ignored.
+def parse_set_cookies(headers: Iterable[str]) -> list[Morsel[str]]:
+    """The cookies of one response's Set-Cookie values, at most 50 (the first valid ones)."""
+    morsels: list[Morsel[str]] = []
+    for header in headers:
+        morsel = parse_set_cookie(header)
+        if morsel is not None:
+            morsels.append(morsel)
+            if len(morsels) == _MAX_COOKIES_PER_RESPONSE:
+                break
+    return morsels
 
-    Unknown attributes are skipped (the stdlib parser would turn them into cookies), and a
-    value the server quoted is unquoted but remembered, so it can be sent back as received.
+
+def parse_set_cookie(header: str) -> Morsel[str] | None:
+    """Parse one Set-Cookie value; None when the cookie must be ignored.
+
+    A value the server quoted is unquoted but remembered, so it can be sent back as received.
     """
-    pair, _, attributes = header.partition(";")
-    name, eq, coded = pair.partition("=")
-    name, coded = name.strip(" \t"), coded.strip(" \t")
-    if not eq or not is_valid_cookie(name, coded):
+    pair = _split_pair(header)
+    if pair is None:
         return None
+    name, coded, attributes = pair
     value = coded
     if len(coded) >= 2 and coded[0] == coded[-1] == '"':
         value = _ENCODER.value_decode(coded)[0]
     morsel = make_morsel(name, value, coded)
-    for attribute in attributes.split(";"):
-        key, _, attr_value = attribute.partition("=")
-        key = key.strip(" \t").lower()
+    _apply_attributes(morsel, attributes)
+    return morsel
+
+
+def _split_pair(header: str) -> tuple[str, str, str] | None:
+    """(name, value as sent, the attribute text) of a valid cookie, else None."""
+    name, eq, rest = header.partition("=")
+    if not eq or ";" in name:
+        return None
+    name = name.strip(" \t")
+    quoted = _QUOTED_VALUE_RE.match(rest)
+    if quoted is not None:
+        coded, attributes = quoted.group(1), rest[quoted.end() :]
+    else:
+        coded, _, attributes = rest.partition(";")
+        coded = coded.strip(" \t")
+    if not _NAME_RE.fullmatch(name) or _VALUE_CTL_RE.search(coded):
+        return None
+    if len(name) + len(coded) > _MAX_PAIR_LENGTH or _ATTRIBUTES_CTL_RE.search(attributes):
+        return None
+    return name, coded, attributes
+
+
+def _apply_attributes(morsel: Morsel[str], attributes: str) -> None:
+    """Set the known attributes; the last of each wins, the 33rd and later are ignored.
+
+    Text that is no attribute (a stray quote, a backslash, non-ASCII outside quotes) makes
+    the parser skip to the next ``;``, as aiohttp does.
+    """
+    count = pos = 0
+    while count < _MAX_ATTRIBUTES:
+        pos = _SEPARATORS_RE.match(attributes, pos).end()  # type: ignore[union-attr]
+        if pos == len(attributes):
+            return
+        match = _ATTRIBUTE_RE.match(attributes, pos)
+        value = None if match is None else _attribute_value(match)
+        if match is None or value is False or not match["key"]:
+            semicolon = attributes.find(";", pos)
+            if semicolon < 0:
+                return
+            pos = semicolon + 1
+            continue
+        pos = match.end()
+        count += 1
+        key = match["key"].lower()
         if key in _FLAG_ATTRS:
             morsel[key] = True
-        elif key in _VALUE_ATTRS and not _CTL_RE.search(attr_value):
-            morsel[key] = attr_value.strip(" \t")
-    return morsel
+        elif key in _VALUE_ATTRS:
+            morsel[key] = "" if value is None else value  # a bare ``Path`` clears it
+
+
+def _attribute_value(match: re.Match[str]) -> str | bool | None:
+    """The text of an attribute's value; None when it has none, False when it is malformed."""
+    raw = match["quoted"] or match["open"] or match["date"] or match["plain"]
+    if raw is None:
+        return None
+    if len(raw) > _MAX_ATTRIBUTE_VALUE_LENGTH or "\t" in raw:
+        return False
+    return _ENCODER.value_decode(raw)[0] if match["quoted"] else raw
