@@ -29,7 +29,7 @@ from ._http.fields import (
     parse_links,
 )
 from ._http.messages import HttpVersion, RawResponseMessage
-from ._http.set_cookie import parse_set_cookie
+from ._http.set_cookie import parse_set_cookies
 from ._values import ContentDisposition, RequestInfo
 from .client_exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 from .streams import StreamReader
@@ -253,10 +253,8 @@ class ClientResponse:
         """What this response set, parsed as the jar parses it (RFC 6265, not SimpleCookie.load,
         which drops a whole header over one odd attribute and takes unknown ones for cookies)."""
         cookies: SimpleCookie = SimpleCookie()
-        for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-            morsel = parse_set_cookie(value)
-            if morsel is not None:
-                dict.__setitem__(cookies, morsel.key, morsel)
+        for morsel in parse_set_cookies(self._headers.getall(hdrs.SET_COOKIE, ())):
+            dict.__setitem__(cookies, morsel.key, morsel)
         return cookies
 
     # -- reading the body -----------------------------------------------------------------
