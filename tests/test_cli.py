@@ -14,7 +14,7 @@ import os
 import pty
 import subprocess
 import sys
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from aiohttp_clone.cli.items import ItemError, split_item
 from aiohttp_clone.cli.progress import Progress, format_duration, format_size
 from tests.asgi_app import HELLO, JSON_DOC, byte_pattern
 from tests.proxy import RecordingProxy
-from tests.servers import ServerInfo, free_port
+from tests.servers import RawServer, ServerInfo, drain_until_eof, free_port, read_request
 
 CLI = [sys.executable, "-m", "aiohttp_clone"]
 RUN_TIMEOUT = 20  # seconds; a hung CLI fails its test instead of the whole run
@@ -41,6 +41,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         timeout=RUN_TIMEOUT,
         check=False,
     )
+
+
+async def run_cli_beside(*args: str) -> tuple[int | None, bytes, bytes]:
+    """Run the CLI without blocking this loop, for peers served by the test's own loop."""
+    proc = await asyncio.create_subprocess_exec(
+        *CLI,
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), RUN_TIMEOUT)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    return proc.returncode, stdout, stderr
 
 
 def run_in_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -254,18 +272,9 @@ def test_https_with_unknown_ca_fails_unless_insecure(https_server: ServerInfo) -
 async def test_proxy_option(http_server: ServerInfo, recording_proxy: RecordingProxy) -> None:
     target = url(http_server, "/hello")
     # The proxy runs in this loop, so the CLI must run beside it, not block it.
-    proc = await asyncio.create_subprocess_exec(
-        *CLI,
-        "-b",
-        "--proxy",
-        str(recording_proxy.url),
-        target,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), RUN_TIMEOUT)
-    assert proc.returncode == 0, stderr
+    proxy = str(recording_proxy.url)
+    returncode, stdout, stderr = await run_cli_beside("-b", "--proxy", proxy, target)
+    assert returncode == 0, stderr
     assert stdout == HELLO
     assert [(r.method, r.target) for r in recording_proxy.requests] == [("GET", target)]
 
@@ -284,12 +293,23 @@ def test_connection_refused_is_one_line_and_exit_2() -> None:
     assert lines[0].startswith(f"aiohttp-clone: error: Cannot connect to host 127.0.0.1:{port}")
 
 
-def test_timeout_is_one_line_and_exit_2(http_server: ServerInfo) -> None:
-    start = time.monotonic()
-    result = run_cli("--timeout", "0.2", url(http_server, "/delay/2000"))
-    assert time.monotonic() - start < 1.9  # gave up before the server answered
-    assert result.returncode == 2
-    assert result.stderr == b"aiohttp-clone: error: Request timed out after 0.2 s\n"
+async def read_then_wait(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_request(reader)
+    await drain_until_eof(reader)
+
+
+async def test_timeout_is_one_line_and_exit_2(
+    raw_server: Callable[..., Awaitable[RawServer]],
+) -> None:
+    """The server reads the request and never answers: only the deadline can end the command
+    (and if it did not, ``run_cli_beside`` fails at RUN_TIMEOUT)."""
+    server = await raw_server(read_then_wait)
+    target = str(server.make_url("/"))
+    returncode, stdout, stderr = await run_cli_beside("--timeout", "0.2", target)
+    assert returncode == 2
+    assert stderr == b"aiohttp-clone: error: Request timed out after 0.2 s\n"
+    assert stdout == b""
+    assert [head.split(b"\r\n")[0] for head in server.requests] == [b"GET / HTTP/1.1"]
 
 
 def test_bad_item_is_a_usage_error() -> None:
