@@ -382,6 +382,8 @@ class RawServer:
     ``requests`` holds the raw heads read by ``read_request_head``, ``bodies`` the bodies read by
     ``read_request``, ``connections`` the number of connections accepted so far and ``errors``
     any exception a handler raised (handlers' errors never reach the event loop's handler).
+    The ``raw_server`` fixture fails the test on any of them the test did not declare with
+    ``allow_errors``: a handler that broke usually means the client sent something wrong.
     """
 
     def __init__(self, handler: RawHandler, host: str = HOST) -> None:
@@ -392,6 +394,7 @@ class RawServer:
         self.bodies: list[bytes] = []
         self.errors: list[BaseException] = []
         self.connections = 0
+        self._allowed: tuple[type[BaseException], ...] = ()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -402,6 +405,15 @@ class RawServer:
 
     def make_url(self, path: str = "/") -> URL:
         return ServerInfo(self.url, self.host, self.port).make_url(path)
+
+    def allow_errors(self, *kinds: type[BaseException]) -> RawServer:
+        """Declare handler errors of these kinds part of the test (a client that resets, say)."""
+        self._allowed += kinds
+        return self
+
+    def unexpected_errors(self) -> list[BaseException]:
+        """The handler errors the test did not declare with ``allow_errors``."""
+        return [error for error in self.errors if not isinstance(error, self._allowed)]
 
     async def start(self) -> RawServer:
         # limit: readuntil() accepts request heads up to MAX_HEAD (asyncio's default is 64 KiB)
