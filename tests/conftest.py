@@ -7,6 +7,7 @@
 import os
 import shutil
 import ssl
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -90,7 +91,8 @@ async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
 
     ``srv.url``/``srv.port``/``srv.make_url(path)``; ``srv.requests`` (raw heads read through
     ``read_request_head``), ``srv.bodies``, ``srv.connections``, ``srv.errors``. Every server and
-    connection task is closed and awaited when the test ends.
+    connection task is closed and awaited when the test ends; then an exception a handler raised
+    fails the test unless the test declared it with ``srv.allow_errors(SomeError, ...)``.
     """
     servers: list[RawServer] = []
 
@@ -104,6 +106,14 @@ async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
     finally:
         for server in servers:
             await server.close()
+    unexpected = [error for server in servers for error in server.unexpected_errors()]
+    if unexpected:
+        details = "".join("".join(traceback.format_exception(error)) for error in unexpected)
+        pytest.fail(
+            f"a raw_server handler raised (declare it with allow_errors if the test means it):"
+            f"\n{details}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -78,6 +78,52 @@ class ServerInfo:
         return URL(f"{self.url}{path}")
 
 
+class FullBacklog:
+    """A listener whose accept queue is full: connecting to it hangs (the SYN is dropped)."""
+
+    def __enter__(self) -> int:
+        self.listener = socket.socket()
+        self.listener.bind((HOST, 0))
+        self.listener.listen(0)
+        port = int(self.listener.getsockname()[1])
+        self.fillers: list[socket.socket] = []
+        for _ in range(8):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect((HOST, port))
+            self.fillers.append(filler)
+        return port
+
+    def __exit__(self, *exc: object) -> None:
+        for filler in self.fillers:
+            filler.close()
+        self.listener.close()
+
+
+class SocketLog:
+    """A ``socket_factory`` for ``TCPConnector`` that records every connection attempt.
+
+    ``attempts`` holds ``(local port, (host, port) it connects to)`` in the order the
+    connector asked; each socket is bound before it is handed over, so its local port (which
+    a proxy's log names, say) is known even after the socket has closed.
+    """
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[int, tuple[str, int]]] = []
+
+    def __call__(self, addr_info: tuple[Any, ...]) -> socket.socket:
+        family, kind, proto, _, address = addr_info
+        sock = socket.socket(family, kind, proto)
+        sock.bind(("", 0))
+        self.attempts.append((int(sock.getsockname()[1]), (address[0], address[1])))
+        return sock
+
+    @property
+    def targets(self) -> list[tuple[str, int]]:
+        return [target for _, target in self.attempts]
+
+
 # ------------------------------------------------------------------------------------- uvicorn
 
 
@@ -336,6 +382,8 @@ class RawServer:
     ``requests`` holds the raw heads read by ``read_request_head``, ``bodies`` the bodies read by
     ``read_request``, ``connections`` the number of connections accepted so far and ``errors``
     any exception a handler raised (handlers' errors never reach the event loop's handler).
+    The ``raw_server`` fixture fails the test on any of them the test did not declare with
+    ``allow_errors``: a handler that broke usually means the client sent something wrong.
     """
 
     def __init__(self, handler: RawHandler, host: str = HOST) -> None:
@@ -346,6 +394,7 @@ class RawServer:
         self.bodies: list[bytes] = []
         self.errors: list[BaseException] = []
         self.connections = 0
+        self._allowed: tuple[type[BaseException], ...] = ()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -356,6 +405,15 @@ class RawServer:
 
     def make_url(self, path: str = "/") -> URL:
         return ServerInfo(self.url, self.host, self.port).make_url(path)
+
+    def allow_errors(self, *kinds: type[BaseException]) -> RawServer:
+        """Declare handler errors of these kinds part of the test (a client that resets, say)."""
+        self._allowed += kinds
+        return self
+
+    def unexpected_errors(self) -> list[BaseException]:
+        """The handler errors the test did not declare with ``allow_errors``."""
+        return [error for error in self.errors if not isinstance(error, self._allowed)]
 
     async def start(self) -> RawServer:
         # limit: readuntil() accepts request heads up to MAX_HEAD (asyncio's default is 64 KiB)
@@ -404,7 +462,11 @@ class RawServer:
 
 @dataclass
 class ProxyProcess:
-    """pproxy running as a subprocess; ``url`` is ``http://127.0.0.1:PORT``."""
+    """pproxy running as a subprocess; ``url`` is ``http://127.0.0.1:PORT``.
+
+    pproxy runs verbose and unbuffered: ``log_lines()`` includes one
+    ``http CLIENT_HOST:CLIENT_PORT -> HOST:PORT`` line per connection it relayed.
+    """
 
     port: int
     process: subprocess.Popen[bytes]
@@ -413,6 +475,9 @@ class ProxyProcess:
 
     def __post_init__(self) -> None:
         self.url = URL.build(scheme="http", host=HOST, port=self.port)
+
+    def log_lines(self) -> list[str]:
+        return Path(self.log_file).read_text(errors="replace").splitlines()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -431,7 +496,7 @@ import asyncio, sys
 sys.modules["uvloop"] = None
 asyncio.set_event_loop(asyncio.new_event_loop())
 from pproxy.server import main
-sys.argv = ["pproxy", "-l", sys.argv[1]]
+sys.argv = ["pproxy", "-v", "-l", sys.argv[1]]
 main()
 """
 
@@ -441,7 +506,7 @@ def start_pproxy(log_dir: Path) -> ProxyProcess:
     log_file = str(log_dir / "pproxy.log")
     with open(log_file, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _PPROXY_LAUNCHER, f"http://{HOST}:{port}"],
+            [sys.executable, "-u", "-c", _PPROXY_LAUNCHER, f"http://{HOST}:{port}"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -17,7 +17,6 @@ import shutil
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -39,7 +38,14 @@ from tests.cli_runner import (
     url,
 )
 from tests.proxy import RecordingProxy
-from tests.servers import ServerInfo, TLSCerts, free_port, read_request_head
+from tests.servers import (
+    ServerInfo,
+    TLSCerts,
+    drain_until_eof,
+    free_port,
+    read_request,
+    read_request_head,
+)
 
 
 def split_head(stdout: bytes) -> tuple[bytes, bytes]:
@@ -256,12 +262,20 @@ def test_connection_refused_is_one_line_and_exit_2() -> None:
     assert lines[0].startswith(f"aiohttp-clone: error: Cannot connect to host 127.0.0.1:{port}")
 
 
-def test_timeout_is_one_line_and_exit_2(http_server: ServerInfo) -> None:
-    start = time.monotonic()
-    result = run_cli("--timeout", "0.2", url(http_server, "/delay/2000"))
-    assert time.monotonic() - start < 1.9  # gave up before the server answered
+async def read_then_wait(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_request(reader)
+    await drain_until_eof(reader)
+
+
+async def test_timeout_is_one_line_and_exit_2(raw_server: RawServerFactory) -> None:
+    """The server reads the request and never answers: only the deadline can end the command
+    (and if it did not, ``run_cli_async`` fails at RUN_TIMEOUT)."""
+    server = await raw_server(read_then_wait)
+    result = await run_cli_async("--timeout", "0.2", str(server.make_url("/")))
     assert result.returncode == 2
     assert result.stderr == b"aiohttp-clone: error: Request timed out after 0.2 s (--timeout)\n"
+    assert result.stdout == b""
+    assert [head.split(b"\r\n")[0] for head in server.requests] == [b"GET / HTTP/1.1"]
 
 
 def test_bad_item_is_a_usage_error() -> None:

@@ -9,6 +9,7 @@ import socket
 import pytest
 
 import aiohttp_clone as aiohttp
+from tests.polling import poll_until
 from tests.servers import read_request, respond_with
 
 
@@ -202,9 +203,10 @@ async def test_many_failures_leak_nothing(raw_server) -> None:
         connector = session.connector
         assert connector is not None
         assert not connector._acquired and not connector._waiters
-        await asyncio.sleep(0.05)
-        assert open_fds() <= fds_before + 2
-        assert len(asyncio.all_tasks()) <= tasks_before
+        await poll_until(lambda: open_fds() <= fds_before + 2, "the failed sockets to close")
+        await poll_until(
+            lambda: len(asyncio.all_tasks()) <= tasks_before, "the failed requests' tasks to end"
+        )
 
 
 async def test_stale_keepalive_connection_is_retried_for_get(raw_server) -> None:

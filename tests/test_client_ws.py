@@ -4,6 +4,7 @@ against raw socket servers that send malformed frames after a valid 101."""
 import asyncio
 import base64
 import hashlib
+import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,6 +20,7 @@ from aiohttp_clone.client_exceptions import (
     WSServerHandshakeError,
 )
 from aiohttp_clone.client_ws import ClientWebSocketResponse, ClientWSTimeout
+from tests.polling import poll_until
 from tests.servers import HOST, RawHandler, RawServer, head_header, read_request_head
 
 pytestmark = pytest.mark.timeout(60)
@@ -284,11 +286,25 @@ async def test_message_over_max_msg_size(ws_serve: ServeFactory, session: Client
 async def test_heartbeat_keeps_a_live_connection(
     ws_serve: ServeFactory, session: ClientSession
 ) -> None:
-    url = await ws_serve()
+    from websockets.asyncio.server import ServerConnection
+    from websockets.frames import Frame, Opcode
+
+    pings: list[bytes] = []
+
+    class RecordingPings(ServerConnection):
+        """websockets' own server side (which answers every ping), noting the pings."""
+
+        def process_event(self, event: Any) -> None:
+            if isinstance(event, Frame) and event.opcode is Opcode.PING:
+                pings.append(bytes(event.data))
+            super().process_event(event)
+
+    url = await ws_serve(create_connection=RecordingPings)
     async with session.ws_connect(url / "echo", heartbeat=0.1) as ws:
-        await asyncio.sleep(0.5)  # several pings, each answered by the server
+        await poll_until(lambda: len(pings) >= 3, "three heartbeat pings at the server")
         await ws.send_str("still here")
         assert await ws.receive_str() == "still here"
+        assert not ws.closed
 
 
 async def test_receive_timeout(ws_serve: ServeFactory, session: ClientSession) -> None:
@@ -304,7 +320,10 @@ async def test_close_from_another_task(ws_serve: ServeFactory, session: ClientSe
     url = await ws_serve()
     ws = await session.ws_connect(url / "echo")
     receiver = asyncio.create_task(ws.receive())
-    await asyncio.sleep(0.05)
+    await poll_until(
+        lambda: inspect.getcoroutinestate(receiver.get_coro()) == inspect.CORO_SUSPENDED,
+        "receive() to wait for a message",
+    )
     assert await ws.close()
     assert (await receiver).type is WSMsgType.CLOSING
     assert ws.closed

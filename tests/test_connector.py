@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import socket
 import warnings
+from collections.abc import Iterator
 
 import pytest
 
 import aiohttp_clone as aiohttp
-from tests.servers import read_request, respond_keepalive
+from tests.polling import poll_until
+from tests.servers import FullBacklog, SocketLog, read_request, respond_keepalive
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -45,6 +48,7 @@ async def test_unread_body_closes_connection(raw_server) -> None:
     size = 8 * 1024 * 1024
     big = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size
     server = await raw_server(respond_keepalive([big, big]))
+    server.allow_errors(ConnectionResetError)  # the client drops the first, unread response
     async with aiohttp.ClientSession(read_bufsize=64 * 1024) as session:
         async with session.get(server.make_url("/")) as resp:
             await resp.content.read(10)
@@ -123,18 +127,33 @@ async def test_limit_is_a_hard_cap(raw_server) -> None:
     assert server.connections == 2
 
 
+class QueuedRequests:
+    """A trace config counting the requests the connector queued for a free slot."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.config = aiohttp.TraceConfig()
+        self.config.on_connection_queued_start.append(self._on_queued)
+
+    async def _on_queued(self, session, context, params) -> None:
+        self.count += 1
+
+
 async def test_limit_per_host(raw_server) -> None:
     gate = asyncio.Event()
     server = await _blocking_server(raw_server, gate)
     connector = aiohttp.TCPConnector(limit=10, limit_per_host=1)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    queued = QueuedRequests()
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[queued.config]) as session:
 
         async def fetch():
             async with session.get(server.make_url("/")) as resp:
                 return await resp.read()
 
         tasks = [asyncio.create_task(fetch()) for _ in range(3)]
-        await asyncio.sleep(0.1)
+        await poll_until(
+            lambda: server.requests and queued.count == 2, "one request sent and two queued"
+        )
         assert server.connections == 1
         gate.set()
         assert await asyncio.gather(*tasks) == [b"ok"] * 3
@@ -145,16 +164,17 @@ async def test_cancelled_waiters_free_their_place(raw_server) -> None:
     gate = asyncio.Event()
     server = await _blocking_server(raw_server, gate)
     connector = aiohttp.TCPConnector(limit=1)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    queued = QueuedRequests()
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[queued.config]) as session:
 
         async def fetch():
             async with session.get(server.make_url("/")) as resp:
                 return await resp.read()
 
         holder = asyncio.create_task(fetch())
-        await asyncio.sleep(0.05)
+        await poll_until(lambda: server.requests, "the first request to hold the only slot")
         waiters = [asyncio.create_task(fetch()) for _ in range(1000)]
-        await asyncio.sleep(0.05)
+        await poll_until(lambda: queued.count == 1000, "every other request to be queued")
         for task in waiters:
             task.cancel()
         gate.set()
@@ -217,24 +237,39 @@ async def test_custom_resolver_is_used(http_server) -> None:
     assert calls == ["example.test"]
 
 
-async def test_happy_eyeballs_falls_through_to_a_working_address(http_server) -> None:
-    """The first resolved address refuses; the connector moves on to the next one."""
-    dead = socket.socket()
-    dead.bind(("127.0.0.1", 0))
-    dead_port = dead.getsockname()[1]
-    dead.close()
+@contextlib.contextmanager
+def failing_address(how: str) -> Iterator[tuple[str, int]]:
+    """An address whose connect fails at once (refused) or never completes (black-holed)."""
+    if how == "black-holed":
+        with FullBacklog() as port:
+            yield "127.0.0.1", port
+        return
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        port = dead.getsockname()[1]
+    yield "127.0.0.2", port
 
-    class TwoAddresses(aiohttp.ThreadedResolver):
-        async def resolve(self, host, port=0, family=0):
-            good = (await super().resolve("127.0.0.1", port, socket.AF_INET))[0]
-            bad = dict(good, host="127.0.0.2", port=dead_port)
-            return [bad, good]
 
-    connector = aiohttp.TCPConnector(resolver=TwoAddresses(), use_dns_cache=False)
-    url = http_server.make_url("/hello").with_host("two.test")
-    async with aiohttp.ClientSession(connector=connector) as session:
-        async with session.get(url) as resp:
-            assert await resp.text() == "Hello, world"
+@pytest.mark.parametrize("first", ["refused", "black-holed"])
+async def test_happy_eyeballs_falls_through_to_a_working_address(http_server, first) -> None:
+    """The first resolved address fails; the connector tries the addresses in the resolver's
+    order and moves on to the next one (at once, or after happy_eyeballs_delay)."""
+    opened = SocketLog()
+    with failing_address(first) as (bad_host, bad_port):
+
+        class TwoAddresses(aiohttp.ThreadedResolver):
+            async def resolve(self, host, port=0, family=0):
+                good = (await super().resolve("127.0.0.1", port, socket.AF_INET))[0]
+                return [dict(good, host=bad_host, port=bad_port), good]
+
+        connector = aiohttp.TCPConnector(
+            resolver=TwoAddresses(), use_dns_cache=False, socket_factory=opened
+        )
+        url = http_server.make_url("/hello").with_host("two.test")
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(url) as resp:
+                assert await resp.text() == "Hello, world"
+    assert opened.targets == [(bad_host, bad_port), ("127.0.0.1", http_server.port)]
 
 
 async def test_async_resolver_resolves_localhost() -> None:

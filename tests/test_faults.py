@@ -15,7 +15,8 @@ import struct
 import pytest
 
 import aiohttp_clone as aiohttp
-from tests.servers import drain_until_eof, read_request
+from tests.polling import TCP_SYN_SENT, local_ports_to, poll_until
+from tests.servers import FullBacklog, drain_until_eof, read_request
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 LENGTH_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
@@ -96,9 +97,17 @@ async def test_fault_at_every_stage(
     raw_server, stage: str, prefix: bytes, has_head: bool, how: str
 ) -> None:
     head_seen = asyncio.Event()
+    # A GET that got no answer is sent once more (on a new connection), as in aiohttp: the
+    # fault is repeated for that attempt too.
+    faulty = 1 if has_head else 2
 
     async def handler(reader, writer):
         await read_request(reader)
+        if server.connections > faulty:  # the request after the fault gets a healthy answer
+            writer.write(OK)
+            await writer.drain()
+            await drain_until_eof(reader)
+            return
         writer.write(prefix)
         await writer.drain()
         if has_head:
@@ -119,8 +128,12 @@ async def test_fault_at_every_stage(
             with pytest.raises(expected):
                 await session.get(server.make_url("/"))
         await baseline.check(session)
-        # A GET that got no answer is sent once more (on a new connection), as in aiohttp.
-        assert server.connections == (1 if has_head else 2)
+        assert server.connections == faulty
+        # The pool is usable afterwards: a further request succeeds, on a new connection.
+        async with session.get(server.make_url("/")) as resp:
+            assert await resp.read() == b"ok"
+        assert server.connections == faulty + 1
+        await baseline.check(session)
     await baseline.check_fds()
 
 
@@ -366,37 +379,6 @@ def routed_server():
     return handler
 
 
-async def wait_until(predicate, what: str) -> None:
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never reached: {what}")
-
-
-class FullBacklog:
-    """A listener whose accept queue is full: connecting to it hangs (the SYN is dropped)."""
-
-    def __enter__(self) -> int:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(0)
-        port = self.listener.getsockname()[1]
-        self.fillers = []
-        for _ in range(8):
-            filler = socket.socket()
-            filler.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                filler.connect(("127.0.0.1", port))
-            self.fillers.append(filler)
-        return port
-
-    def __exit__(self, *exc: object) -> None:
-        for filler in self.fillers:
-            filler.close()
-        self.listener.close()
-
-
 @pytest.mark.parametrize("state", ["pool-slot", "connecting", "head", "body"])
 async def test_cancel_in_every_state_frees_the_slot(raw_server, state: str) -> None:
     server = await raw_server(routed_server())
@@ -408,23 +390,30 @@ async def test_cancel_in_every_state_frees_the_slot(raw_server, state: str) -> N
             if state == "pool-slot":
                 holder = await session.get(server.make_url("/partial"))
                 task = asyncio.create_task(session.get(server.make_url("/")))
-                await wait_until(lambda: connector._waiters, "queued for a slot")
+                await poll_until(lambda: connector._waiters, "queued for a slot")
             elif state == "connecting":
+                fillers = local_ports_to(stuck_port)
                 task = asyncio.create_task(session.get(f"http://127.0.0.1:{stuck_port}/"))
-                await wait_until(lambda: connector._acquired, "connecting")
-                await asyncio.sleep(0.05)
+                await poll_until(
+                    lambda: local_ports_to(stuck_port, TCP_SYN_SENT) - fillers,
+                    "the client's SYN to the full listener",
+                )
             elif state == "head":
                 task = asyncio.create_task(session.get(server.make_url("/never")))
-                await wait_until(lambda: server.requests, "request sent")
+                await poll_until(lambda: server.requests, "request sent")
             else:
+                responses = []
 
                 async def read_body():
                     async with session.get(server.make_url("/partial")) as resp:
+                        responses.append(resp)
                         return await resp.read()
 
                 task = asyncio.create_task(read_body())
-                await wait_until(lambda: server.requests, "request sent")
-                await asyncio.sleep(0.05)
+                await poll_until(
+                    lambda: responses and responses[0].content.total_bytes == 50,
+                    "the head and half the body to arrive",
+                )
             assert not task.done()
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -454,12 +443,12 @@ async def test_cancel_1000_waiters_behind_a_stuck_connect() -> None:
         async with aiohttp.ClientSession(connector=connector) as session:
             with FullBacklog() as stuck_port:
                 holder = asyncio.create_task(session.get(f"http://127.0.0.1:{stuck_port}/"))
-                await wait_until(lambda: connector._acquired, "connecting")
+                await poll_until(lambda: connector._acquired, "connecting")
                 waiters = [
                     asyncio.create_task(session.get(f"http://127.0.0.1:{port}/"))
                     for _ in range(1000)
                 ]
-                await wait_until(lambda: len(connector._waiters) == 1000, "all queued")
+                await poll_until(lambda: len(connector._waiters) == 1000, "all queued")
                 for task in waiters:
                     task.cancel()
                 holder.cancel()

@@ -354,6 +354,23 @@ async def test_read_request_reports_peer_close(raw_server: Any) -> None:
     assert server.requests == []
 
 
+async def test_raw_server_holds_handler_errors_for_the_fixture(raw_server: Any) -> None:
+    """The fixture fails a test whose handler raised, unless the test allowed that error."""
+
+    async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        raise ValueError("a handler bug")
+
+    server = await raw_server(broken)
+    assert await raw_exchange(server.port, b"GET / HTTP/1.1\r\n\r\n") == b""
+    assert [type(error) for error in server.unexpected_errors()] == [ValueError]
+    server.allow_errors(ConnectionResetError)
+    assert len(server.unexpected_errors()) == 1  # another kind does not cover it
+    server.allow_errors(ValueError)  # without this the fixture fails this test at teardown
+    assert server.unexpected_errors() == []
+    assert len(server.errors) == 1
+
+
 # ---------------------------------------------------------------------------------- websockets
 
 

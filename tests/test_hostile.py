@@ -19,6 +19,7 @@ import aiohttp_clone as aiohttp
 from aiohttp_clone import client_proto
 from aiohttp_clone._http.content_coding import MAX_OUTPUT, ZSTD_AVAILABLE
 from aiohttp_clone.streams import StreamReader
+from tests.polling import TCP_CLOSED_HERE, poll_until, tcp_state
 from tests.servers import drain_until_eof, read_request, respond_with
 
 MiB = 1024 * 1024
@@ -311,7 +312,12 @@ async def test_bomb_body_then_close_still_delivers_everything(raw_server) -> Non
     server = await raw_server(handler)
     async with aiohttp.ClientSession() as session:
         async with session.get(server.make_url("/")) as resp:
-            await asyncio.sleep(0.05)  # let the connection close under a paused reader
+            assert resp.connection is not None and resp.connection.transport is not None
+            client_port = resp.connection.transport.get_extra_info("sockname")[1]
+            await poll_until(  # all of the body is in the kernel, then the server's FIN
+                lambda: tcp_state(server.port, client_port) in TCP_CLOSED_HERE,
+                "the server to close the connection under the paused reader",
+            )
             total, peak = await read_streaming(resp)
         assert_pool_clean(session)
     assert total == size

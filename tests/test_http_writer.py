@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from multidict import CIMultiDict
 
+import aiohttp_clone as aiohttp
 from aiohttp_clone._http import messages as http_message
 from aiohttp_clone._http.head import HeadCache, serialize_request_head
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
@@ -17,6 +18,8 @@ from aiohttp_clone.http_writer import (
     HttpVersion11,
     StreamWriter,
 )
+from tests.polling import poll_until, tcp_socket
+from tests.servers import RawServer, SocketLog, drain_until_eof, read_request
 
 # -- serialize_request_head ------------------------------------------------------------------
 
@@ -411,3 +414,67 @@ async def test_backpressure_waits_for_the_peer(loopback: Connect) -> None:
     body = dechunk(await lb.finish())
     assert len(body) == count * len(piece)
     assert body == piece * count
+
+
+async def test_streamed_upload_waits_for_a_server_that_stops_reading(
+    raw_server: Callable[..., Awaitable[RawServer]],
+) -> None:
+    """End to end: a ClientSession uploads an async generator to a server that reads nothing.
+
+    Each byte the generator produced is read by the server, queued in the kernel (both
+    sockets' queues, from /proc/net/tcp) or held by the client. Whenever the generator is
+    asked for more, the client's share must fit the transport's high-water mark plus one
+    chunk: the writer waited for the peer rather than pulling the body into memory.
+    """
+    piece = bytes(range(256)) * 256  # 64 KiB
+    count = 512  # 32 MiB: far more than the kernel's socket buffers hold
+    high_water = 64 * 1024  # asyncio's default for a transport; the client keeps it
+    paused, resume = asyncio.Event(), asyncio.Event()
+
+    async def stalling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.transport.pause_reading()  # read nothing, not even the head, until resumed
+        paused.set()
+        await resume.wait()
+        writer.transport.resume_reading()
+        await read_request(reader)  # kept in server.bodies
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        await drain_until_eof(reader)
+
+    server = await raw_server(stalling)
+    opened = SocketLog()
+    produced = 0
+    held_at_each_step: list[int] = []
+
+    def held_by_client() -> int:
+        (client_port, _), = opened.attempts
+        client = tcp_socket(client_port, server.port)
+        accepted = tcp_socket(server.port, client_port)
+        assert client is not None and accepted is not None
+        # The kernel's queues also hold the head and the chunk framing, which ``produced``
+        # does not count: the figure is low by a few KiB at most, never high.
+        return produced - client.unsent - accepted.unread
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal produced
+        await paused.wait()  # nothing leaves the client before the server stopped reading
+        for _ in range(count):
+            if not resume.is_set():  # every piece so far was handed to the client
+                held_at_each_step.append(held_by_client())
+            produced += len(piece)
+            yield piece
+
+    connector = aiohttp.TCPConnector(socket_factory=opened)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        upload = asyncio.create_task(session.post(server.make_url("/"), data=body()))
+        await poll_until(
+            lambda: opened.attempts and paused.is_set() and held_by_client() > high_water // 2,
+            "the kernel's queues to fill, so that the client holds the rest",
+        )
+        assert not upload.done()
+        resume.set()
+        async with await upload as resp:
+            assert await resp.read() == b"ok"
+    assert max(held_at_each_step) <= high_water + len(piece), held_at_each_step
+    assert produced == count * len(piece)
+    assert server.bodies == [piece * count]

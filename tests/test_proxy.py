@@ -15,7 +15,8 @@ from yarl import URL
 
 import aiohttp_clone as aiohttp
 from aiohttp_clone._values import make_basic_auth as _make_basic_auth
-from tests.servers import free_port
+from tests.polling import poll_until
+from tests.servers import SocketLog, free_port
 
 PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
 
@@ -246,7 +247,9 @@ async def test_tunnel_is_pooled_and_apart_from_direct(
 
 
 async def test_post_body_through_tunnel(https_server, recording_proxy, client_ssl_ctx) -> None:
-    async with aiohttp.ClientSession() as session:
+    opened = SocketLog()
+    connector = aiohttp.TCPConnector(socket_factory=opened)
+    async with aiohttp.ClientSession(connector=connector) as session:
         async with session.post(
             https_server.make_url("/echo"),
             data=b"x" * 200_000,
@@ -255,6 +258,10 @@ async def test_post_body_through_tunnel(https_server, recording_proxy, client_ss
         ) as resp:
             doc = await resp.json()
     assert doc["body_length"] == 200_000
+    assert opened.targets == [("127.0.0.1", recording_proxy.port)]  # the only connection
+    assert [(r.method, r.target) for r in recording_proxy.requests] == [
+        ("CONNECT", f"127.0.0.1:{https_server.port}")
+    ]
 
 
 # ----------------------------------------------------------------------------------- pproxy
@@ -263,15 +270,28 @@ async def test_post_body_through_tunnel(https_server, recording_proxy, client_ss
 async def test_pproxy_http_and_https(
     http_server, https_server, proxy_server, client_ssl_ctx
 ) -> None:
-    async with aiohttp.ClientSession() as session:
+    opened = SocketLog()
+    connector = aiohttp.TCPConnector(socket_factory=opened)
+    async with aiohttp.ClientSession(connector=connector) as session:
         async with session.get(http_server.make_url("/hello"), proxy=proxy_server.url) as resp:
             assert await resp.text() == "Hello, world"
+        origins = [http_server.port]
         for _ in range(2):
             async with session.get(
                 https_server.make_url("/json"), proxy=proxy_server.url, ssl=client_ssl_ctx
             ) as resp:
                 assert resp.status == 200
                 assert isinstance(await resp.json(), dict)
+        origins.append(https_server.port)  # the second https request reuses the tunnel
+    # Every connection went to pproxy, and pproxy logged relaying each one to its origin.
+    assert opened.targets == [("127.0.0.1", proxy_server.port)] * 2
+    relayed = {
+        f"http 127.0.0.1:{local} -> 127.0.0.1:{origin}"
+        for (local, _), origin in zip(opened.attempts, origins, strict=True)
+    }
+    await poll_until(
+        lambda: relayed <= set(proxy_server.log_lines()), f"pproxy to log {sorted(relayed)}"
+    )
 
 
 # ------------------------------------------------------------------------------ trust_env
