@@ -279,6 +279,10 @@ cdef class HttpResponseParser:
         return bytes(self._tail)
 
     @property
+    def held_bytes(self):
+        return self._buf_len
+
+    @property
     def idle(self):
         """True between responses with no byte of a next one received (see docs/PARSER.md)."""
         return self._error is None and self._state == S_STATUS and self._buf_len == 0

@@ -6,8 +6,6 @@ requires the C extensions (``AIOHTTP_CLONE_REQUIRE_EXTENSIONS``), where a missin
 error at import.
 """
 
-import ctypes
-import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -46,43 +44,3 @@ MASKS: dict[str, Callable[[bytes, bytearray], None]] = {"python": py_mask} | (
 )
 """Every mask twin available, by name."""
 
-
-# The Python twin holds the start of one unterminated line in ``_buf`` and nothing else
-# (docs/PARSER.md); the C twin keeps the same count in a C field no Python code can read. The
-# field is found by watching the object's memory while both twins are fed the same pieces: the
-# one machine word that always equals ``len(_buf)`` of the Python twin.
-_WORD = ctypes.sizeof(ctypes.c_ssize_t)
-_CALIBRATION = [b"HTTP/1.1 2", b"00 O", b"K", b"\r\n", b"X-A: b"]  # held: 10, 14, 15, 0, 6
-
-
-def _words(obj: object) -> list[int]:
-    """The object's fields as machine words, after the reference count and the type."""
-    size = type(obj).__basicsize__
-    return [
-        ctypes.c_ssize_t.from_address(id(obj) + offset).value
-        for offset in range(2 * _WORD, size - _WORD + 1, _WORD)
-    ]
-
-
-@functools.cache
-def _c_held_offset() -> int:
-    assert CParser is not None
-    py, c = PyParser(), CParser()
-    held: list[int] = []
-    snapshots: list[list[int]] = []
-    for piece in _CALIBRATION:
-        py.feed_data(piece)
-        c.feed_data(piece)
-        held.append(len(py._buf))
-        snapshots.append(_words(c))
-    matches = [i for i in range(len(snapshots[0])) if [s[i] for s in snapshots] == held]
-    assert len(matches) == 1, f"no single C field counts the held line ({matches}): layout?"
-    return (2 + matches[0]) * _WORD
-
-
-def held_line_bytes(parser: object) -> int:
-    """Bytes of an unterminated line ``parser`` (either twin) holds between feeds."""
-    if isinstance(parser, PyParser):
-        return len(parser._buf)
-    assert CParser is not None and isinstance(parser, CParser)
-    return int(ctypes.c_ssize_t.from_address(id(parser) + _c_held_offset()).value)

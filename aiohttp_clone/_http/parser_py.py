@@ -117,6 +117,12 @@ class HttpResponseParser:
         return bytes(self._tail)
 
     @property
+    def held_bytes(self) -> int:
+        """Bytes of an unterminated line held between feeds (never more than the line limit
+        plus a CR: the bound ``docs/PARSER.md`` promises)."""
+        return len(self._buf)
+
+    @property
     def idle(self) -> bool:
         """True between responses with no byte of a next one received.
 
