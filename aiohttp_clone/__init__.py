@@ -16,6 +16,7 @@ from .client import ClientSession, request
 from .client_exceptions import *  # noqa: F403
 from .client_exceptions import __all__ as _exceptions_all
 from .client_middleware_digest_auth import DigestAuthMiddleware
+from .client_middleware_retry import RetryEvent, RetryMiddleware, RetryOptions
 from .client_pipeline import ClientHandlerType, ClientMiddlewareType
 from .client_reqrep import ClientRequest, ClientResponse
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout
@@ -84,7 +85,7 @@ __all__ = (
     "USING_C_EXTENSIONS",
     "hdrs",
     "ClientHandlerType", "ClientMiddlewareType", "ClientSession", "ClientTimeout", "request",
-    "DigestAuthMiddleware",
+    "DigestAuthMiddleware", "RetryEvent", "RetryMiddleware", "RetryOptions",
     "ClientRequest", "ClientResponse", "RequestInfo", "Fingerprint",
     "ClientWebSocketResponse", "ClientWSTimeout",
     "WebSocketError", "WSCloseCode", "WSMessage", "WSMsgType",
