@@ -463,7 +463,7 @@ class ClientSession:
         deadlines = self._deadlines if active_timeout(request_timeout.total) else None
         if deadlines is not None:
             pipeline.task = asyncio.current_task(self._loop)
-            deadlines.arm(pipeline, request_timeout)
+            pipeline.deadline = deadlines.arm(pipeline, request_timeout)
         try:
             response = await pipeline.run(url, data, auth, allow_redirects, max_redirects)
             if raise_for_status is not None or self._raise_for_status:

@@ -197,7 +197,7 @@ class RetryMiddleware:
                     await self._notify(RetryEvent(request, attempt, delay, response=response))
                 finally:
                     await _discard(response)
-            await _settle_body_writer(request)
+            await request.cancel_body_upload()
             await self._sleep(delay)
             attempt += 1
 
@@ -208,9 +208,8 @@ class RetryMiddleware:
         limits = []
         if self.options.total_time is not None:
             limits.append(now + self.options.total_time)
-        total = _total_timeout(request)
-        if total:
-            limits.append(now + total)
+        if request.deadline is not None:
+            limits.append(request.deadline)
         return min(limits, default=None)
 
     def _error_delay(self, request: ClientRequest, exc: Exception, attempt: int) -> float | None:
@@ -220,7 +219,7 @@ class RetryMiddleware:
             attempt >= options.attempts
             or not isinstance(exc, tuple(options.exceptions))
             or isinstance(exc, _IDENTITY_ERRORS)
-            or not _replayable(request)
+            or not request.body_replayable
         ):
             return None
         if request.method not in options.methods and not (
@@ -238,7 +237,7 @@ class RetryMiddleware:
             attempt >= options.attempts
             or response.status not in options.statuses
             or request.method not in options.methods
-            or not _replayable(request)
+            or not request.body_replayable
         ):
             return None
         if options.respect_retry_after:
@@ -257,19 +256,6 @@ def _fits(delay: float, give_up_at: float | None, clock: Callable[[], float]) ->
     return give_up_at is None or clock() + delay < give_up_at
 
 
-def _total_timeout(request: ClientRequest) -> float | None:
-    """The session's ``ClientTimeout.total``: what a middleware can see of the request's
-    deadline (a per-request ``timeout=`` is not on the request; the pipeline still enforces
-    it, by cancelling a wait that outlives it)."""
-    session = request._session
-    return session.timeout.total if session is not None else None
-
-
-def _replayable(request: ClientRequest) -> bool:
-    """A body that can be sent again whole (not a one-shot stream such as a generator)."""
-    body = request.body
-    return body is None or body.reusable
-
 
 async def _discard(response: ClientResponse) -> None:
     """Give a retried response's connection back: a small body is read so the connection
@@ -279,12 +265,3 @@ async def _discard(response: ClientResponse) -> None:
         with suppress(ClientError, asyncio.IncompleteReadError):
             await response.content.read()
     response.release()
-
-
-async def _settle_body_writer(request: ClientRequest) -> None:
-    """Stop what is left of the failed attempt's body upload before the body is sent again
-    (a file body rewinds itself: two writers would read it at once)."""
-    task = request._writer_task
-    if task is not None and not task.done():
-        task.cancel()
-        await asyncio.wait((task,))  # unlike awaiting it, leaves our own cancellation alone

@@ -127,7 +127,8 @@ class RequestPipeline:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
     __slots__ = (
-        "chunked", "compress", "config", "cookies", "cross_origin", "expect100", "headers",
+        "chunked", "compress", "config", "cookies", "cross_origin", "deadline", "expect100",
+        "headers",
         "method", "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_options",
         "response", "server_hostname", "skip_auto_headers", "ssl", "task", "timed_out",
         "timeout", "trace_headers", "traces", "upload_tracker",
@@ -181,6 +182,7 @@ class RequestPipeline:
         # The total deadline (client_timers.Deadlines): the task to cancel while the head is
         # awaited, then the response whose body read to abort.
         self.task: asyncio.Task[Any] | None = None
+        self.deadline: float | None = None  # the loop time it expires at, when armed
         self.response: ClientResponse | None = None
         self.timed_out = False
 
@@ -462,6 +464,7 @@ class RequestPipeline:
         )
         request.head_cache = config.head_cache
         request.upload_tracker = self.upload_tracker
+        request.deadline = self.deadline
         return request
 
     # -- sending a hop --------------------------------------------------------------------------

@@ -108,6 +108,9 @@ class ClientRequest:
     """The request's ``upload_tracker=`` (set by the session's pipeline)."""
     upload_attempt = 0
     """Which of the tracker's attempts this hop's body write is."""
+    deadline: float | None = None
+    """The loop time at which the whole request's total timeout expires (None: no total
+    timeout); a middleware that waits (retries) must not wait past it."""
     auth: BasicAuth | None = None
     """As in aiohttp: credentials given as ``auth=`` become the Authorization field and are
     not kept here (middlewares read ``headers``)."""
@@ -540,6 +543,21 @@ class ClientRequest:
             )
         error.__cause__ = exc
         return error
+
+    def terminate(self) -> None:
+        """Stop writing the body (aiohttp's name): the connection is closed with it."""
+        task = self._writer_task
+        if task is not None and not task.done():
+            task.cancel()
+
+    async def cancel_body_upload(self) -> None:
+        """``terminate`` and wait until the writer has stopped (before the body is sent
+        again: two writers must never read one file). The caller's own cancellation is not
+        swallowed."""
+        task = self._writer_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
 
     async def close(self) -> None:
         """Wait for the body writer, so nothing is left running after the response."""

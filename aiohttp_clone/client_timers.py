@@ -35,8 +35,9 @@ class Deadlines:
         self.next_check = math.inf
         self._handle: asyncio.TimerHandle | None = None
 
-    def arm(self, entry: Expirable, timeout: ClientTimeout) -> None:
-        """Expire ``entry`` once ``timeout.total`` (which must be set) has passed."""
+    def arm(self, entry: Expirable, timeout: ClientTimeout) -> float:
+        """Expire ``entry`` once ``timeout.total`` (which must be set) has passed; returns
+        the loop time it expires at."""
         total: float = timeout.total  # type: ignore[assignment]
         when = self._loop.time() + total
         if total >= timeout.ceil_threshold:
@@ -44,6 +45,7 @@ class Deadlines:
         self.entries[entry] = when
         if when < self.next_check:
             self._schedule(when)
+        return when
 
     def disarm(self, entry: Expirable) -> None:
         """Forget ``entry``'s deadline (finished, failed or cancelled); a no-op if not armed."""
