@@ -195,12 +195,13 @@ class ClientSession:
     def _build_auto_headers(skip: frozenset[istr]) -> CIMultiDict[str]:
         """The automatic fields this session sends unless its own headers set them."""
         auto: CIMultiDict[str] = CIMultiDict()
+        skipped = {name.lower() for name in skip}  # header names match in any case
         for name, value in (
             (hdrs.ACCEPT, "*/*"),
             (hdrs.ACCEPT_ENCODING, ACCEPT_ENCODING),
             (hdrs.USER_AGENT, _USER_AGENT),
         ):
-            if name not in skip:
+            if name.lower() not in skipped:
                 auto[name] = value
         return auto
 
@@ -381,10 +382,11 @@ class ClientSession:
             url = self._base_url.join(url)
         if params:
             url = url.extend_query(params)
-        if not url.absolute:
+        scheme = url.scheme
+        if scheme and scheme not in _ALLOWED_SCHEMES:
+            raise NonHttpUrlClientError(url)  # mailto:, skype:handle, data:, ftp://...
+        if not (scheme and url.absolute):
             raise InvalidUrlClientError(url)
-        if url.scheme not in _ALLOWED_SCHEMES:
-            raise NonHttpUrlClientError(url)
         if not url.raw_host:
             raise InvalidUrlClientError(url, "URL has no host")
         return url
