@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from . import hdrs
+from ._http.rules import IDEMPOTENT_METHODS
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectorCertificateError,
@@ -46,7 +47,6 @@ __all__ = (
     "parse_retry_after",
 )
 
-IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 """RFC 9110 section 9.2.2: sending these twice has the effect of sending them once."""
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 """Answers that say "not now" rather than "not this": overload, a failing or missing upstream."""

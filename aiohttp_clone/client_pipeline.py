@@ -22,6 +22,7 @@ from yarl import URL
 from . import hdrs
 from ._http.head import HeadCache
 from ._http.messages import HttpVersion
+from ._http.rules import IDEMPOTENT_METHODS
 from ._values import (
     BasicAuth,
     ClientTimeout,
@@ -54,7 +55,6 @@ __all__ = ("ClientHandlerType", "ClientMiddlewareType", "RequestPipeline", "Sess
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
-_IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 
 ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
 ClientMiddlewareType = Callable[[ClientRequest, ClientHandlerType], Awaitable[ClientResponse]]
@@ -501,7 +501,7 @@ class RequestPipeline:
                 # Closed before an answer: an idempotent request is sent once more, on a
                 # pooled connection (likely stale) or a new one alike, as aiohttp does.
                 connection.close()
-                if attempt == 2 or request.method not in _IDEMPOTENT:
+                if attempt == 2 or request.method not in IDEMPOTENT_METHODS:
                     raise
                 if not request.body_replayable:
                     raise

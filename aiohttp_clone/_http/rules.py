@@ -57,6 +57,10 @@ CHUNK_EXT_RE = re.compile(
 )
 """Matches (with ``fullmatch``) everything after the chunk-size on a chunk-size line."""
 
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
+"""Methods whose repetition has the effect of one request (RFC 9110 section 9.2.2): those a
+client may send again when no answer came."""
+
 # --- limits ----------------------------------------------------------------------------------
 
 MAX_CHUNK_SIZE_DIGITS = 16

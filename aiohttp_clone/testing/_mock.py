@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from yarl import URL
 
 from .. import hdrs
+from .._http.rules import IDEMPOTENT_METHODS
 from .._values import ConnectionKey
 from ..client_exceptions import (
     ClientConnectionError,
@@ -25,7 +26,6 @@ from ..client_exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-from ..client_pipeline import _IDEMPOTENT
 from ..client_proto import ResponseHandler
 from ..client_reqrep import ClientRequest
 from . import _asserts, _patch
@@ -67,6 +67,8 @@ class MockResponses:
         self._transports: weakref.WeakSet[MockTransport] = weakref.WeakSet()
         # Origins whose next request must go over a new connection (see _outcome).
         self._fresh_keys: set[ConnectionKey] = set()
+        # (method, URL) of requests hung up on once, so that their resend gets the exception.
+        self._hung_up: set[tuple[str, URL]] = set()
         self._active = False
 
     # -- activation -------------------------------------------------------------------------
@@ -290,12 +292,17 @@ class MockResponses:
         method = request.method
         registration = self._registry.find(method, url)
         exception = registration.exception if registration is not None else None
-        if connection.reused and method in _IDEMPOTENT and _is_retried(exception):
-            # Raised on a reused keep-alive connection, this would make the pipeline retry (a
-            # stale socket, for all it knows) and the retry would miss it. So hang up as a
-            # stale socket does: the retry goes over a new connection, which raises it.
-            self._fresh_keys.add(connection.key)
-            return None
+        if method in IDEMPOTENT_METHODS and _is_retried(exception):
+            # Raised as is, this would make the pipeline send the request once more (as
+            # aiohttp does for an idempotent request that got no answer) and the resend would
+            # miss it. So the first time hang up, as a dead server does; the resend goes over
+            # a new connection and gets the exception.
+            attempt = (method, normalize_url(url))
+            if attempt not in self._hung_up:
+                self._hung_up.add(attempt)
+                self._fresh_keys.add(connection.key)
+                return None
+            self._hung_up.discard(attempt)
         call = RequestCall(method, url, request.headers, request.body)
         self.requests.setdefault((method, normalize_url(url)), []).append(call)
         if registration is None:
