@@ -19,6 +19,7 @@ from .client_middleware_digest_auth import DigestAuthMiddleware
 from .client_middleware_retry import RetryEvent, RetryMiddleware, RetryOptions
 from .client_pipeline import ClientHandlerType, ClientMiddlewareType
 from .client_reqrep import ClientRequest, ClientResponse
+from .client_upload import UploadTracker
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout
 from .connector import (
     AddrInfoType,
@@ -86,7 +87,7 @@ __all__ = (
     "hdrs",
     "ClientHandlerType", "ClientMiddlewareType", "ClientSession", "ClientTimeout", "request",
     "DigestAuthMiddleware", "RetryEvent", "RetryMiddleware", "RetryOptions",
-    "ClientRequest", "ClientResponse", "RequestInfo", "Fingerprint",
+    "ClientRequest", "ClientResponse", "RequestInfo", "Fingerprint", "UploadTracker",
     "ClientWebSocketResponse", "ClientWSTimeout",
     "WebSocketError", "WSCloseCode", "WSMessage", "WSMsgType",
     "set_zlib_backend",

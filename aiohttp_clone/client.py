@@ -56,16 +56,22 @@ class ClientSession:
     """A pool of connections and the defaults shared by the requests made through it."""
 
     _connector: BaseConnector | None = None  # set early so __del__ is safe after a failed init
+    # aiohttp's names, and the attributes this class sets: assigning any other attribute warns
+    # as in aiohttp (a typo in a subclass, or code poking at a session it should configure).
     ATTRS = frozenset(
         (
-            "_base_url", "_connector", "_loop", "_cookie_jar", "_connector_owner",
-            "_default_auth", "_version", "_json_serialize", "_requote_redirect_url",
-            "_timeout", "_raise_for_status", "_auto_decompress", "_trust_env",
-            "_default_headers", "_skip_auto_headers", "_request_class", "_response_class",
-            "_ws_response_class", "_trace_configs", "_read_bufsize", "_max_line_size",
-            "_max_field_size", "_max_headers", "_resolve_charset", "_middlewares",
+            "_base_url", "_base_url_origin", "_source_traceback", "_connector", "_loop",
+            "_cookie_jar", "_connector_owner", "_default_auth", "_version", "_json_serialize",
+            "_json_serialize_bytes", "_requote_redirect_url", "_timeout", "_raise_for_status",
+            "_auto_decompress", "_trust_env", "_default_headers", "_skip_auto_headers",
+            "_request_class", "_response_class", "_ws_response_class", "_trace_configs",
+            "_read_bufsize", "_max_line_size", "_max_field_size", "_max_headers",
+            "_resolve_charset", "_default_proxy", "_default_proxy_auth", "_retry_connection",
+            "_middlewares", "requote_redirect_url",
+            # this implementation's own
+            "_config", "_read_options", "_deadlines", "_urls",
         )
-    )
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -110,6 +116,8 @@ class ClientSession:
         self._base_url = _checked_base_url(base_url)
         if connector is None:
             connector = TCPConnector(loop=self._loop)
+        elif not isinstance(connector, BaseConnector):
+            raise TypeError(_foreign_connector_message(connector))
         self._connector = connector
         self._connector_owner = connector_owner
         self._timeout = self._resolve_timeout(timeout, read_timeout, conn_timeout)
@@ -212,6 +220,15 @@ class ClientSession:
             stacklevel=2,
         )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self.ATTRS:
+            warnings.warn(
+                f"Setting custom ClientSession.{name} attribute is discouraged",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        super().__setattr__(name, value)
+
     def __del__(self, _warnings: Any = warnings) -> None:
         if not self.closed:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
@@ -293,6 +310,15 @@ class ClientSession:
         """Whether a redirect's Location is re-quoted before it is followed."""
         return self._config.requote_redirect_url
 
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated #2778",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._config = self._config.evolve(requote_redirect_url=value)
+
     @property
     def cookie_jar(self) -> AbstractCookieJar:
         """Where cookies set by responses are kept and taken from."""
@@ -313,6 +339,17 @@ class ClientSession:
     def detach(self) -> None:
         """Forget the connector without closing it."""
         self._connector = None
+
+    def __enter__(self) -> None:
+        raise TypeError("Use async with instead")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        pass  # never reached: __enter__ raises (defined so that "with" gets this far)
 
     async def __aenter__(self) -> ClientSession:
         return self
@@ -633,6 +670,16 @@ def _hand_over_deadline(
         response._deadline = (deadlines, pipeline)
     else:
         deadlines.disarm(pipeline)
+
+
+def _foreign_connector_message(connector: object) -> str:
+    kind = type(connector)
+    return (
+        f"connector must be an aiohttp_clone connector (aiohttp_clone.TCPConnector, "
+        f"UnixConnector or a BaseConnector subclass), not {kind.__module__}.{kind.__qualname__}."
+        " aiohttp's connectors cannot drive aiohttp_clone's pool; for a SOCKS proxy pass "
+        "proxy='socks5://host:port' to the session or the request instead of a ProxyConnector."
+    )
 
 
 def _checked_base_url(base_url: str | URL | None) -> URL | None:

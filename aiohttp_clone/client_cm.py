@@ -103,4 +103,11 @@ class _SessionRequestContextManager:
         await self._session.close()
 
     def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self.__aenter__().__await__()
+        """Refused, as in aiohttp: the one-off session must be closed, which only ``async
+        with`` does. Nothing was sent, and nothing is left open."""
+        self._coro.close()
+        self._session.detach()  # its connector holds no connection yet
+        raise TypeError(
+            "aiohttp_clone.request() is not awaitable: use "
+            "'async with aiohttp_clone.request(...) as response:'"
+        )

@@ -81,19 +81,29 @@ class DigestAuthMiddleware:
         self._challenge: dict[str, str] = {}
         self._nonce_count = 0
         self._anchor: URL | None = None
-        self._space: tuple[URL, ...] = ()
+        # The protection space of the remembered challenge (RFC 7616 section 3.3, domain=):
+        # absolute URI prefixes; the challenged origin when the challenge names none.
+        self._space: tuple[str, ...] = ()
 
     # -- scope ----------------------------------------------------------------------------
 
     def _in_scope(self, url: URL) -> bool:
+        """The first origin seen, and whatever the challenge's protection space adds."""
         origin = url.origin()
         if self._anchor is None:
             self._anchor = origin
-        if origin == self._anchor:
-            return True
-        return any(
-            origin == space.origin() and url.path.startswith(space.path) for space in self._space
-        )
+        return origin == self._anchor or self._in_space(url)
+
+    def _in_space(self, url: URL) -> bool:
+        """Whether a URI of the protection space is a prefix of ``url`` (at a path boundary):
+        only there is the challenge answered before the server asks."""
+        target = str(url.with_fragment(None))
+        for prefix in self._space:
+            if target.startswith(prefix) and (
+                len(target) == len(prefix) or prefix.endswith("/") or target[len(prefix)] in "/?"
+            ):
+                return True
+        return False
 
     def _remember(self, challenge: dict[str, str], url: URL) -> None:
         self._challenge = challenge
@@ -101,10 +111,10 @@ class DigestAuthMiddleware:
         space = []
         for item in challenge.get("domain", "").split():
             try:
-                space.append(url.join(URL(item)))
+                space.append(str(url.join(URL(item.strip('"')))))
             except ValueError:
                 continue
-        self._space = tuple(space)
+        self._space = tuple(space) or (str(url.origin()),)
 
     # -- the answer -----------------------------------------------------------------------
 
@@ -167,7 +177,7 @@ class DigestAuthMiddleware:
         if not self._in_scope(request.url):
             return await handler(request)
         sent_nonce = None
-        if self._preemptive and self._challenge:
+        if self._preemptive and self._challenge and self._in_space(request.url):
             answer = await self._authorization(request)
             if answer is not None:
                 request.headers[hdrs.AUTHORIZATION] = answer

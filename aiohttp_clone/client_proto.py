@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import hdrs
-from ._http.content_coding import decoder_for
+from ._http.content_coding import decoder_for, transfer_codings
 from ._http.errors import ContentCodingError, HttpProcessingError
 from ._http.messages import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 from ._http.parser import HttpResponseParser
@@ -115,6 +115,15 @@ class ResponseHandler(asyncio.BufferedProtocol):
 
     def is_connected(self) -> bool:
         return self.transport is not None and not self.transport.is_closing()
+
+    def shut_down(self) -> None:
+        """The pool closes under this connection (its session ended): a body still being read
+        fails as aiohttp's does, with RuntimeError("Connection closed."), then the socket
+        closes; a request still waiting for its head sees the server disconnect."""
+        if self._payload is not None:
+            self._fail(RuntimeError("Connection closed."))
+        else:
+            self.close()
 
     def close(self) -> None:
         self.should_close = True
@@ -308,15 +317,21 @@ class ResponseHandler(asyncio.BufferedProtocol):
         if message.chunked:
             payload.begin_http_chunk_receiving()
         self._payload = payload
-        decode = self._options.auto_decompress
-        encoding = message.headers.get(hdrs.CONTENT_ENCODING) if decode else None
-        self._decoder = decoder_for(encoding) if encoding else None
+        undecodable = None
+        try:
+            self._decoder = _body_decoder(message, self._options.auto_decompress)
+        except ContentCodingError as exc:
+            self._decoder, undecodable = None, exc
+        if self._decoder is not None:
+            payload.total_compressed_bytes = 0  # total_raw_bytes counts the wire's bytes
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             self._head_waiter = None
             waiter.set_result((message, payload))
         else:
             self._fail(ClientResponseError(None, (), message="Response to no request"))
+        if undecodable is not None:  # the head stands; reading the body fails, and says why
+            self._fail(_payload_error(undecodable))
 
     def _feed_body(self, data: bytes) -> bool:
         """Hand body bytes on; False when decoded output is left for ``resume_reading``."""
@@ -327,6 +342,7 @@ class ResponseHandler(asyncio.BufferedProtocol):
         if decoder is None:
             payload.feed_data(data)
             return True
+        payload.total_compressed_bytes += len(data)  # type: ignore[operator]  # set in _on_head
         try:
             payload.feed_data(decoder.decompress(data))
         except ContentCodingError as exc:
@@ -467,6 +483,21 @@ class ResponseHandler(asyncio.BufferedProtocol):
             self._read_timer.cancel()
             self._read_timer = None
         self._read_timeout = None
+
+
+def _body_decoder(message: RawResponseMessage, decode_content: bool) -> Any:
+    """What undoes the body's codings: the transfer codings always (RFC 9112 section 7), the
+    content codings when asked to (``auto_decompress``); None when there is nothing to undo.
+    """
+    headers = message.headers
+    codings = headers.get(hdrs.CONTENT_ENCODING, "") if decode_content else ""
+    if message.content_length is None:  # only a body without a length has transfer codings
+        transfer = headers.get(hdrs.TRANSFER_ENCODING)
+        if transfer is not None:
+            undo = transfer_codings(transfer)
+            if undo:
+                codings = ", ".join([codings, *undo]) if codings else ", ".join(undo)
+    return decoder_for(codings) if codings else None
 
 
 def _payload_error(exc: ContentCodingError) -> ClientPayloadError:

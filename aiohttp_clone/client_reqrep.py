@@ -53,6 +53,7 @@ __all__ = (
     "ContentDisposition",
     "Fingerprint",
     "RequestInfo",
+    "UploadTracker",
 )
 
 _JSON_CONTENT_TYPE = "application/json"
@@ -363,8 +364,10 @@ class ClientRequest:
             self.chunked = True
         transfer_encoding = headers.get(hdrs.TRANSFER_ENCODING, "").lower()
         if "chunked" in transfer_encoding:
-            if self.chunked is False:
-                raise ValueError("chunked can not be set if Transfer-Encoding: chunked is set")
+            if self.chunked:  # asked for twice: aiohttp refuses it
+                raise ValueError(
+                    'chunked can not be set if "Transfer-Encoding: chunked" header is set'
+                )
             self.chunked = True
         if self.chunked:
             if hdrs.CONTENT_LENGTH in headers:

@@ -46,11 +46,9 @@ _JSON_CONTENT_TYPE = "application/json"
 
 
 def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
-    """No declared charset: UTF-8 when the bytes are valid UTF-8, else Latin-1."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "latin-1"
+    """No declared charset: UTF-8, as aiohttp's default resolver says (so ``text()`` of other
+    bytes raises, or replaces with ``errors="replace"``; pass ``fallback_charset_resolver=``
+    to the session to guess otherwise)."""
     return "utf-8"
 
 
@@ -66,6 +64,7 @@ class ClientResponse:
     _connection: Connection | None = None
     _body: bytes | None = None
     _released = False
+    _upgraded = False  # a 101 (or CONNECT 2xx): the connection is not ours to give back
     # (the session's deadlines, the request's entry) while a total timeout covers the body.
     _deadline: tuple[Deadlines, Expirable] | None = None
 
@@ -133,8 +132,9 @@ class ClientResponse:
         self._raw_headers = message.raw_headers
         self.content = payload
         if message.upgrade:
+            self._upgraded = True
             return  # the connection now belongs to whoever asked for the upgrade
-        protocol = connection._protocol
+        protocol = connection.protocol
         if protocol is not None and protocol.message_in_progress:
             protocol.set_message_complete_callback(self._response_eof)
         else:
@@ -203,6 +203,10 @@ class ClientResponse:
 
     @property
     def closed(self) -> bool:
+        """True once released or closed, or once the whole body arrived and the connection
+        went back to the pool."""
+        if self._released:
+            return True
         return self._connection is None and (self.content is None or self.content.is_eof())
 
     @reify
@@ -272,7 +276,10 @@ class ClientResponse:
                 raise
         elif self._released and self._connection is None and not self._body:
             raise ClientConnectionError("Connection closed")
-        if self._connection is not None or self._deadline is not None:
+        if self._upgraded:
+            # The connection belongs to the protocol it switched to, until released.
+            self._disarm_deadline()
+        elif self._connection is not None or self._deadline is not None:
             self._release_connection()
         return self._body
 
@@ -338,25 +345,36 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not read to the end)."""
-        self._released = True
+        if not self._released:
+            self._released = True
+            self._body_cut_short()
         if self._connection is not None or self._deadline is not None:
             self._release_connection()
         return _NOOP_AWAITABLE
 
     def close(self) -> None:
         """Drop the connection now, without reading the rest of the body."""
-        self._released = True
+        if not self._released:
+            self._released = True
+            self._body_cut_short()
         connection = self._connection
         if connection is not None:
             self._connection = None
             connection.close()
         self._disarm_deadline()
 
+    def _body_cut_short(self) -> None:
+        """Released or closed before the body ended: reading on raises "Connection closed"
+        (ClientConnectionError), as in aiohttp. A body that arrived whole stays readable."""
+        content = self.content
+        if content is not None and not content.is_eof() and content.exception() is None:
+            content.set_exception(ClientConnectionError("Connection closed"))
+
     async def wait_for_close(self) -> None:
         """Wait until the request body is written and the response released."""
-        if self._writer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+        if self._writer is not None and not self._writer.done():
+            # asyncio.wait, unlike awaiting the task, leaves the caller's own cancellation be.
+            await asyncio.wait((self._writer,))
         self.release()
 
     def raise_for_status(self) -> None:

@@ -161,6 +161,20 @@ class BaseConnector:
         with suppress(Exception):
             self._close_all()
 
+    def __enter__(self) -> BaseConnector:
+        warnings.warn(
+            '"with Connector():" is deprecated, use "async with Connector():" instead',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """The deprecated ``with connector:`` closes every connection without waiting."""
+        if not self._closed:
+            self._closed = True
+            self._close_all()
+
     async def __aenter__(self) -> BaseConnector:
         return self
 
@@ -414,7 +428,7 @@ class BaseConnector:
                 closing.append(protocol.closed)
         for protocol in self._acquired:
             if isinstance(protocol, ResponseHandler):
-                protocol.close()
+                protocol.shut_down()
                 closing.append(protocol.closed)
         self._idle.clear()
         self._acquired.clear()

@@ -62,10 +62,17 @@ def warn_ssl_shutdown_timeout(stacklevel: int) -> None:
     )
 
 
+# Offered in the handshake, as aiohttp does: some servers and load balancers require ALPN. A
+# context the user passes is used as given.
+_ALPN = ["http/1.1"]
+
+
 @functools.cache
 def _verified_context() -> ssl.SSLContext:
     # Built once: creating a context and loading the trust store costs milliseconds.
-    return ssl.create_default_context()
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(_ALPN)
+    return context
 
 
 @functools.cache
@@ -74,6 +81,7 @@ def _unverified_context() -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.set_default_verify_paths()
+    context.set_alpn_protocols(_ALPN)
     return context
 
 

@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import netrc
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import getproxies, proxy_bypass
@@ -69,8 +70,10 @@ def basicauth_from_netrc(netrc_obj: netrc.netrc | None, host: str) -> BasicAuth:
 
 
 def proxies_from_env() -> dict[str, ProxyInfo]:
-    """Proxy per scheme from ``*_PROXY`` variables (either case), credentials split off."""
+    """Proxy per scheme from ``*_PROXY`` variables (either case), credentials split off; a
+    proxy whose URL has none takes them from ``.netrc``, as in aiohttp."""
     proxies: dict[str, ProxyInfo] = {}
+    netrc_obj = None
     for scheme, value in getproxies().items():
         if scheme not in _PROXY_SCHEMES:
             continue
@@ -79,6 +82,10 @@ def proxies_from_env() -> dict[str, ProxyInfo]:
             # TLS to the proxy itself is not supported by the connector; aiohttp skips it too.
             client_logger.warning("HTTPS proxies %s are not supported, ignoring", proxy)
             continue
+        if auth is None and proxy.host:
+            netrc_obj = netrc_obj or netrc_from_env()
+            with suppress(LookupError):
+                auth = basicauth_from_netrc(netrc_obj, proxy.host)
         proxies[scheme] = ProxyInfo(proxy, auth)
     return proxies
 

@@ -54,6 +54,7 @@ __all__ = (
     "compressor_for",
     "decoder_for",
     "set_zlib_backend",
+    "transfer_codings",
 )
 
 MAX_OUTPUT = 4 * 1024 * 1024
@@ -456,6 +457,25 @@ def decoder_for(content_encoding: str) -> ContentDecoder | None:
     if len(stages) == 1:
         return stages[0]
     return _ChainDecoder(", ".join(codings), stages)
+
+
+def transfer_codings(transfer_encoding: str) -> list[str]:
+    """The codings of a Transfer-Encoding value the body must be decoded from: all but
+    ``chunked`` (framing, undone by the parser) and ``identity``, in the order applied.
+
+    Unlike a content coding, a transfer coding cannot be passed on undecoded (RFC 9112
+    section 7): one this client cannot undo raises ``ContentCodingError`` naming it.
+    """
+    codings = []
+    for token in transfer_encoding.split(","):
+        coding = token.strip(" \t").lower()
+        if not coding or coding in ("chunked", "identity"):
+            continue
+        coding = _ALIASES.get(coding, coding)
+        if coding not in _DECODERS:
+            raise ContentCodingError(f"Unsupported transfer coding {coding!r}")
+        codings.append(coding)
+    return codings
 
 
 class _BrotliCompressor:
