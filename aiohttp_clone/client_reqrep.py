@@ -8,7 +8,6 @@ written with its body in as few transport writes as possible. ``ClientResponse``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import warnings
 from collections.abc import Iterable
@@ -563,8 +562,8 @@ class ClientRequest:
             await asyncio.wait((task,))
 
     async def close(self) -> None:
-        """Wait for the body writer, so nothing is left running after the response."""
+        """Wait for the body writer, so nothing is left running after the response (the
+        caller's own cancellation still goes through)."""
         task = self._writer_task
         if task is not None and not task.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait((task,))
