@@ -69,8 +69,16 @@ class WebSocketReader:
 
     def feed_data(self, data: bytes | memoryview) -> list[WSMessage]:
         """Parse a chunk. ``data`` may be a memoryview of a buffer the caller reuses: nothing
-        returned or kept refers to it."""
+        returned or kept refers to it. On a protocol error the messages the chunk completed
+        before it are on the error's ``messages``."""
         out: list[WSMessage] = []
+        try:
+            return self._feed(data, out)
+        except WebSocketError as exc:
+            exc.messages = out
+            raise
+
+    def _feed(self, data: bytes | memoryview, out: list[WSMessage]) -> list[WSMessage]:
         pos = 0
         if not (self._head or self._in_frame or self._msg_opcode):
             # Between messages: take whole one-frame TEXT/BINARY messages inline, then leave
