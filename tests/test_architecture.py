@@ -247,7 +247,7 @@ API_NAMES = (
 )
 """Every top-level name of aiohttp 3.14's client (shared/API.md)."""
 
-NOT_YET = frozenset({"UploadTracker", "streamer"})
+NOT_YET = frozenset({"UploadTracker"})
 """Names aiohttp has that this package does not provide yet (issue 13); strict xfail below
 turns into a failure the day they arrive, so this set cannot go stale."""
 
