@@ -543,3 +543,26 @@ async def test_ping_and_pong_take_bytes_only(peer: PeerFactory, session) -> None
         await ws.ping(bytearray(b"ab"))
         await ws.pong(memoryview(b"cd"))
     assert server.frames == [(0x89, b"ab"), (0x8A, b"cd"), (0x88, b"\x03\xe8")]
+
+
+# -- deliberate differences (docs/DIFFERENCES.md) -------------------------------------------
+
+
+async def test_connection_header_with_a_token_list_is_accepted(raw_server, session) -> None:
+    """RFC 6455 section 4.1: Connection must *contain* the token Upgrade (aiohttp requires
+    the whole value to be "upgrade" and refuses ``keep-alive, Upgrade``)."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await read_request_head(reader)
+        key = head_header(head, b"sec-websocket-key") or b""
+        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: " + accept
+                     + b"\r\n\r\n" + frame(b"hi"))
+        await writer.drain()
+        await reader.read()
+
+    server = await raw_server(handler)
+    ws = await session.ws_connect(server.url, timeout=aiohttp.ClientWSTimeout(ws_close=0.1))
+    assert await ws.receive_str() == "hi"
+    await ws.close()
