@@ -56,6 +56,7 @@ from .payload import (
     get_payload,
     payload_type,
 )
+from .payload_streamer import streamer
 from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver
 from .streams import EMPTY_PAYLOAD, DataQueue, EofStream, FlowControlDataQueue, StreamReader
 from .tracing import (
@@ -102,7 +103,7 @@ __all__ = (
     "parse_content_disposition",
     "PAYLOAD_REGISTRY", "AsyncIterablePayload", "BufferedReaderPayload", "BytesIOPayload",
     "BytesPayload", "IOBasePayload", "JsonPayload", "Payload", "StringIOPayload",
-    "StringPayload", "TextIOPayload", "get_payload", "payload_type",
+    "StringPayload", "TextIOPayload", "get_payload", "payload_type", "streamer",
     "AsyncResolver", "DefaultResolver", "ThreadedResolver",
     "EMPTY_PAYLOAD", "DataQueue", "EofStream", "FlowControlDataQueue", "StreamReader",
     "TraceConfig", "TraceConnectionCreateEndParams", "TraceConnectionCreateStartParams",

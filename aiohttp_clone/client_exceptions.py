@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
@@ -33,6 +34,9 @@ __all__ = (  # noqa: RUF022 - hierarchy order
 )  # fmt: skip
 
 
+_CODE_DEPRECATED = "code property is deprecated, use status instead"
+
+
 class ClientError(Exception):
     """Base class for every client error."""
 
@@ -45,10 +49,21 @@ class ClientResponseError(ClientError):
         request_info: RequestInfo | None,
         history: tuple[ClientResponse, ...],
         *,
+        code: int | None = None,
         status: int | None = None,
         message: str = "",
         headers: MultiMapping[str] | None = None,
     ) -> None:
+        if code is not None:  # aiohttp 3.x still takes the old name, with a warning
+            if status is not None:
+                raise ValueError(
+                    "Both code and status arguments are provided; "
+                    "code is deprecated, use status instead"
+                )
+            warnings.warn(
+                "code argument is deprecated, use status instead", DeprecationWarning, stacklevel=2
+            )
+            status = code
         self.request_info = request_info
         self.status = 0 if status is None else status
         self.message = message
@@ -72,7 +87,14 @@ class ClientResponseError(ClientError):
 
     @property
     def code(self) -> int:
+        """Deprecated alias of ``status`` (read and write warn, as in aiohttp 3.x)."""
+        warnings.warn(_CODE_DEPRECATED, DeprecationWarning, stacklevel=2)
         return self.status
+
+    @code.setter
+    def code(self, value: int) -> None:
+        warnings.warn(_CODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        self.status = value
 
 
 class ContentTypeError(ClientResponseError):

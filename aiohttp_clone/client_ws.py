@@ -33,6 +33,7 @@ from .client_exceptions import (
     ServerTimeoutError,
     WSMessageTypeError,
 )
+from .streams import EofStream
 
 if TYPE_CHECKING:
     from .client_proto import ResponseHandler
@@ -47,7 +48,6 @@ _PONG = WSMsgType.PONG
 _CLOSE = WSMsgType.CLOSE
 _READ_BUFFER = 2**18  # bytes per socket read, as asyncio's own transports read
 _READ_HIGH_WATER = 2**16  # queued payload bytes above which the socket stops being read
-_CLOSED_RECEIVE_LIMIT = 5  # receive() calls on a closed socket before it is a bug
 # RFC 6455 section 7.1.5: the close code of a CLOSE frame that carried none.
 _NO_STATUS_RECEIVED = 1005
 
@@ -102,13 +102,13 @@ class ClientWebSocketResponse:
         self._queue: deque[WSMessage | BaseException] = deque()
         self._queued_bytes = 0
         self._waiter: asyncio.Future[None] | None = None
-        self._receiving = False  # a receive() is running
+        self._receiving = False  # a receive() is waiting for a message
         self._receive_done: asyncio.Future[None] | None = None  # made by close() to wait for it
+        self._awaiting_reply = False  # a close() owns the queue until the server's CLOSE
         self._closed = False
         self._closing = False
         self._close_code: int | None = None
         self._exception: BaseException | None = None
-        self._closed_receives = 0
         self._last_received = loop.time()
         self._heartbeat_handle: asyncio.TimerHandle | None = None
         self._ping_sent_at = 0.0
@@ -126,14 +126,14 @@ class ClientWebSocketResponse:
         """The upgrade sink: every chunk the socket delivers after the 101 head."""
         if self._heartbeat:
             self._last_received = self._loop.time()
+        error = None
         try:
             messages = self._reader.feed_data(data)
         except WebSocketError as exc:
             self._conn.set_upgrade_sink(_discard)  # the stream is unparseable from here on
             if self._reads is not None:
                 self._reads.sink = _discard
-            self._push(exc)
-            return
+            messages, error = exc.messages, exc
         for msg in messages:
             kind = msg[0]
             if kind is _TEXT or kind is _BINARY:
@@ -149,7 +149,9 @@ class ClientWebSocketResponse:
                     self._write_now(msg[1], _PONG)
                 continue
             self._push(msg)
-        if self._queued_bytes > _READ_HIGH_WATER:
+        if error is not None:
+            self._push(error)  # after the messages that arrived intact before it
+        elif self._queued_bytes > _READ_HIGH_WATER:
             self._conn.pause_reading()
 
     def _push(self, item: WSMessage | BaseException) -> None:
@@ -163,7 +165,7 @@ class ClientWebSocketResponse:
         self._push(_ConnectionLost())
 
     async def _wait(self, timeout: float | None) -> None:
-        """Until something is queued (or ``timeout`` seconds pass: ServerTimeoutError)."""
+        """Until something is queued (or ``timeout`` seconds pass: TimeoutError)."""
         waiter = self._waiter = self._loop.create_future()
         handle = None
         if timeout is not None:
@@ -171,7 +173,8 @@ class ClientWebSocketResponse:
         try:
             await waiter
         finally:
-            self._waiter = None
+            if self._waiter is waiter:
+                self._waiter = None
             if handle is not None:
                 handle.cancel()
 
@@ -202,82 +205,77 @@ class ClientWebSocketResponse:
         if self._receiving:
             raise RuntimeError("Concurrent call to receive() is not allowed")
         if self._closed:
-            self._closed_receives += 1
-            if self._closed_receives >= _CLOSED_RECEIVE_LIMIT:
-                raise RuntimeError("WebSocket connection is closed.")
             return WS_CLOSED_MESSAGE
         if self._closing:
             await self.close()
             return WS_CLOSED_MESSAGE
         self._receiving = True
         try:
-            msg = await self._receive_one(timeout or self._timeout.ws_receive)
-        finally:
-            self._receiving = False
-            done = self._receive_done
-            if done is not None:
-                self._receive_done = None
-                done.set_result(None)
+            try:
+                msg = await self._receive_one(timeout or self._timeout.ws_receive)
+            finally:
+                self._receiving = False
+                done = self._receive_done
+                if done is not None:
+                    self._receive_done = None
+                    if not done.done():
+                        done.set_result(None)
+        except (TimeoutError, asyncio.CancelledError):
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            raise
+        except _ConnectionLost:
+            # Gone without a closing handshake: the close frame cannot be written (aiohttp
+            # reports it so too).
+            self._exception = ClientConnectionResetError("Cannot write to closing transport")
+            self._mark_closed()
+            return WS_CLOSED_MESSAGE
+        except WebSocketError as exc:
+            self._close_code = exc.code  # set first: close() then fails the connection at once
+            await self.close(code=exc.code)
+            return WSMessage(WSMsgType.ERROR, exc, None)
         kind = msg[0]
         if kind is _CLOSE:
-            self._closing = True
+            self._set_closing()
             self._close_code = msg.data or _NO_STATUS_RECEIVED
             if not self._closed and self._autoclose:
                 await self.close()
         elif kind is WSMsgType.CLOSING:
-            self._closing = True
+            self._set_closing()
         return msg
 
     async def _receive_one(self, timeout: float | None) -> WSMessage:
-        try:
-            if not self._queue:  # _wait, inlined: one coroutine less on every wait
-                waiter = self._waiter = self._loop.create_future()
-                handle = None
-                if timeout is not None:
-                    handle = self._loop.call_later(timeout, _expire, waiter)
-                try:
-                    await waiter
-                finally:
+        """The next queued message, or CLOSED when a close() running in another task took
+        over the queue while this one waited."""
+        if not self._queue:  # _wait, inlined: one coroutine less on every wait
+            waiter = self._waiter = self._loop.create_future()
+            handle = None
+            if timeout is not None:
+                handle = self._loop.call_later(timeout, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                if self._waiter is waiter:
                     self._waiter = None
-                    if handle is not None:
-                        handle.cancel()
-            return self._take()
-        except ServerTimeoutError as exc:
-            if exc is self._exception:  # the heartbeat's missing pong: the socket is gone
-                return WSMessage(WSMsgType.ERROR, exc, None)
-            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-            raise
-        except asyncio.CancelledError:
-            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-            raise
-        except _ConnectionLost:
-            if self._exception is None and not self._closing:
-                # Gone without a closing handshake: exception() says so, as in aiohttp.
-                self._exception = ClientConnectionResetError("Connection lost")
-            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
-            return WS_CLOSED_MESSAGE
-        except WebSocketError as exc:
-            self._close_code = exc.code
-            self._exception = exc
-            self._closing = True  # a protocol error fails the connection: no handshake wait
-            await self.close(code=exc.code)
-            return WSMessage(WSMsgType.ERROR, exc, None)
-        except Exception as exc:  # an error delivered by the heartbeat
-            self._exception = exc
-            self._closing = True
-            await self.close()
-            return WSMessage(WSMsgType.ERROR, exc, None)
+                if handle is not None:
+                    handle.cancel()
+            if self._awaiting_reply or not self._queue:
+                return WS_CLOSED_MESSAGE
+        return self._take()
 
     async def receive_str(self, *, timeout: float | None = None) -> str:
         msg = await self.receive(timeout)
         if msg.type is not WSMsgType.TEXT:
-            raise WSMessageTypeError(f"Received message {msg.type}:{msg.data!r} is not TEXT")
+            raise WSMessageTypeError(
+                f"Received message {msg.type}:{msg.data!r} is not WSMsgType.TEXT"
+            )
         return msg.data  # type: ignore[no-any-return]
 
     async def receive_bytes(self, *, timeout: float | None = None) -> bytes:
         msg = await self.receive(timeout)
         if msg.type is not WSMsgType.BINARY:
-            raise WSMessageTypeError(f"Received message {msg.type}:{msg.data!r} is not BINARY")
+            raise WSMessageTypeError(
+                f"Received message {msg.type}:{msg.data!r} is not WSMsgType.BINARY"
+            )
         return msg.data  # type: ignore[no-any-return]
 
     async def receive_json(
@@ -287,6 +285,12 @@ class ClientWebSocketResponse:
 
     def __aiter__(self) -> ClientWebSocketResponse:
         return self
+
+    async def __aenter__(self) -> ClientWebSocketResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     async def __anext__(self) -> WSMessage:
         msg = await self.receive()
@@ -338,16 +342,15 @@ class ClientWebSocketResponse:
     async def send_json_bytes(
         self, data: Any, compress: int | None = None, *, dumps: Callable[[Any], bytes]
     ) -> None:
-        """JSON from a serializer that already returns UTF-8 bytes (orjson and the like)."""
-        await self.send_frame(dumps(data), WSMsgType.TEXT, compress)
+        """JSON from a serializer that already returns UTF-8 bytes (orjson and the like), sent
+        as a BINARY frame, as aiohttp 3.14 does."""
+        await self.send_bytes(dumps(data), compress)
 
-    async def ping(self, message: bytes | str = b"") -> None:
-        payload = message.encode("utf-8") if isinstance(message, str) else message
-        await self.send_frame(payload, WSMsgType.PING)
+    async def ping(self, message: bytes = b"") -> None:
+        await self.send_frame(_control_payload(message), WSMsgType.PING)
 
-    async def pong(self, message: bytes | str = b"") -> None:
-        payload = message.encode("utf-8") if isinstance(message, str) else message
-        await self.send_frame(payload, WSMsgType.PONG)
+    async def pong(self, message: bytes = b"") -> None:
+        await self.send_frame(_control_payload(message), WSMsgType.PONG)
 
     # -- closing --------------------------------------------------------------------------
 
@@ -356,22 +359,29 @@ class ClientWebSocketResponse:
         socket was already closed."""
         if self._receiving and not self._closing:
             # Wake the task blocked in receive() with CLOSING, and let it return first.
+            self._set_closing()
+            done = self._receive_done = self._loop.create_future()
             self._push(WS_CLOSING_MESSAGE)
-            done = self._receive_done
-            if done is None:
-                done = self._receive_done = self._loop.create_future()
-            await asyncio.shield(done)
+            await done
         if self._closed:
             return False
-        self._closed = True
-        self._cancel_heartbeat()
+        self._set_closed()
         try:
             self._write_now(self._close_payload(code, message), WSMsgType.CLOSE, 0)
-            await self._conn._drain_helper()
-        except ConnectionError:
-            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
+            if self._must_drain():
+                await self._conn._drain_helper()
+        except asyncio.CancelledError:
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._drop_connection()
+            raise
+        except Exception as exc:  # the socket is gone: no handshake to wait for
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._exception = exc
+            self._drop_connection()
             return True
-        if self._closing:
+        if self._close_code:
+            # The server's CLOSE, a protocol error or a failed receive() came first: nothing
+            # more to wait for.
             self._drop_connection()
             return True
         await self._await_close_reply()
@@ -383,9 +393,11 @@ class ClientWebSocketResponse:
         return int(code).to_bytes(2, "big") + reason
 
     async def _await_close_reply(self) -> None:
-        """Read (and drop) messages until the server's CLOSE, the timeout or the socket's end."""
+        """Read (and drop) messages until the server's CLOSE, the timeout or the socket's end;
+        whatever ended the wait early is what ``exception()`` reports."""
         deadline = self._timeout.ws_close
         end = None if deadline is None else self._loop.time() + deadline
+        self._awaiting_reply = True
         try:
             while True:
                 left = None if end is None else max(0.0, end - self._loop.time())
@@ -394,21 +406,31 @@ class ClientWebSocketResponse:
                     self._close_code = msg.data or _NO_STATUS_RECEIVED
                     break
         except asyncio.CancelledError:
-            self._mark_closed(WSCloseCode.ABNORMAL_CLOSURE)
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
             raise
         except _ConnectionLost:
-            if self._close_code is None:
-                self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-        except Exception as exc:  # timeout, protocol error, heartbeat failure
-            self._exception = exc
             self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-        self._drop_connection()
+            self._exception = EofStream()
+        except (TimeoutError, WebSocketError) as exc:
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._exception = exc
+        finally:
+            self._awaiting_reply = False
+            self._drop_connection()
 
-    def _mark_closed(self, code: int) -> None:
+    def _set_closing(self) -> None:
+        self._closing = True
+        self._cancel_heartbeat()
+
+    def _set_closed(self) -> None:
+        self._closed = True
+        self._cancel_heartbeat()
+
+    def _mark_closed(self) -> None:
+        """The socket went away without a closing handshake."""
         self._closed = True
         self._closing = True
-        if self._close_code is None or code == WSCloseCode.ABNORMAL_CLOSURE:
-            self._close_code = code
+        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._drop_connection()
 
     def _drop_connection(self) -> None:
@@ -443,13 +465,13 @@ class ClientWebSocketResponse:
             self._schedule_heartbeat(self._last_received + heartbeat)
             return
         self._heartbeat_handle = None
-        exc = ServerTimeoutError("No PONG received after sending PING")
+        exc = ServerTimeoutError(f"No PONG received after {heartbeat / 2} seconds")
         self._exception = exc
         self._closed = True
-        self._closing = True
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._conn.close()
-        self._push(exc)
+        if self._receiving and not self._closing:
+            self._push(WSMessage(WSMsgType.ERROR, exc, None))
 
     def _cancel_heartbeat(self) -> None:
         handle = self._heartbeat_handle
@@ -537,7 +559,15 @@ class _ReadInto(asyncio.BufferedProtocol):
 
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
-        waiter.set_exception(ServerTimeoutError("Timeout waiting for a websocket message"))
+        # A plain TimeoutError, as aiohttp raises: not a ClientError, the socket is still open.
+        waiter.set_exception(TimeoutError())
+
+
+def _control_payload(message: bytes) -> bytes:
+    """A ping/pong payload: bytes-like only (a str is refused, as in aiohttp)."""
+    if not isinstance(message, (bytes, bytearray, memoryview)):
+        raise TypeError(f"message argument must be byte-ish ({type(message)!r})")
+    return message
 
 
 def _discard(data: bytes) -> None:

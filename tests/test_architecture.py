@@ -247,10 +247,6 @@ API_NAMES = (
 )
 """Every top-level name of aiohttp 3.14's client (shared/API.md)."""
 
-NOT_YET = frozenset({"streamer"})
-"""Names aiohttp has that this package does not provide yet (issue 13); strict xfail below
-turns into a failure the day they arrive, so this set cannot go stale."""
-
 AIOHTTP_PATHS = {
     "abc": (
         "AbstractCookieJar", "AbstractResolver", "ResolveResult",
@@ -366,15 +362,7 @@ AIOHTTP_PATHS = {
 and that exist at the same path in aiohttp 3.14: user code imports them from there."""
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="not yet provided"))
-        if name in NOT_YET
-        else name
-        for name in API_NAMES
-    ],
-)
+@pytest.mark.parametrize("name", API_NAMES)
 def test_top_level_api_name(name: str) -> None:
     assert name in aiohttp_clone.__all__
     assert getattr(aiohttp_clone, name) is not None

@@ -394,3 +394,18 @@ def test_negotiate_deflate(header: str | None, compress: int, expected: tuple[in
 def test_negotiate_deflate_rejects(header: str, compress: int, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         negotiate_deflate(header, compress)
+
+
+@pytest.mark.parametrize(
+    "good",
+    [frame(b"one") + frame(b"two", BINARY),  # the fast path's whole frames
+     frame(b"o", fin=False) + frame(b"ne", CONT) + frame(b"two", BINARY)],  # the general path
+)
+def test_messages_before_an_error_travel_on_it(good: bytes) -> None:
+    """The messages a chunk completed before a protocol error are delivered ahead of it."""
+    with pytest.raises(WebSocketError) as info:
+        WebSocketReader().feed_data(good + frame(b"x", 3))
+    assert info.value.messages == [(WSMsgType.TEXT, "one", ""), (WSMsgType.BINARY, b"two", "")]
+    with pytest.raises(WebSocketError) as info:
+        WebSocketReader().feed_data(frame(b"x", 3))
+    assert info.value.messages == []

@@ -80,6 +80,9 @@ class WebSocketError(Exception):
     def __init__(self, code: int, message: str) -> None:
         self.code = code
         super().__init__(code, message)
+        # Set by WebSocketReader.feed_data: the messages completed in that call before the
+        # error, which are delivered ahead of it (they arrived intact).
+        self.messages: list[WSMessage] = []
 
     def __str__(self) -> str:
         return str(self.args[1])

@@ -69,16 +69,25 @@ class WebSocketReader:
 
     def feed_data(self, data: bytes | memoryview) -> list[WSMessage]:
         """Parse a chunk. ``data`` may be a memoryview of a buffer the caller reuses: nothing
-        returned or kept refers to it."""
+        returned or kept refers to it. On a protocol error the messages the chunk completed
+        before it are on the error's ``messages``."""
         out: list[WSMessage] = []
-        pos = 0
-        if not (self._head or self._in_frame or self._msg_opcode):
-            # Between messages: take whole one-frame TEXT/BINARY messages inline, then leave
-            # anything else (control frames, fragments, partial frames, RSV bits, errors)
-            # to the general loop below, which starts where this one stopped.
-            pos = self._whole_frames(data, out)
-            if pos == len(data):
-                return out
+        try:
+            pos = 0
+            if not (self._head or self._in_frame or self._msg_opcode):
+                # Between messages: take whole one-frame TEXT/BINARY messages inline, then
+                # leave anything else (control frames, fragments, partial frames, RSV bits,
+                # errors) to the general loop, which starts where this one stopped.
+                pos = self._whole_frames(data, out)
+                if pos == len(data):
+                    return out
+            return self._frames(data, pos, out)
+        except WebSocketError as exc:
+            exc.messages = out
+            raise
+
+    def _frames(self, data: bytes | memoryview, pos: int, out: list[WSMessage]) -> list[WSMessage]:
+        """The general loop: any frame, split anywhere across chunks."""
         if type(data) is memoryview:
             # The general path keeps slices of ``data`` across chunks: they must be bytes.
             data = data[pos:].tobytes()
