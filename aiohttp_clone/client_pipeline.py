@@ -231,7 +231,9 @@ class RequestPipeline:
                     await request.close_body()
                     raise
                 self._store_cookies(response)
-                location = self._redirect_location(response, allow_redirects)
+                if not (allow_redirects and response.status in _REDIRECT_STATUSES):
+                    break
+                location = _redirect_location(response)
                 if location is None:
                     break
                 for trace in self.traces:
@@ -250,7 +252,8 @@ class RequestPipeline:
         finally:
             if self.upload_tracker is not None:
                 self.upload_tracker._finalize()
-        await request.close_body()
+        if request.has_payload:
+            await request.close_body()
         response._history = tuple(history)
         for trace in self.traces:
             await trace.send_request_end(method, url, self.trace_headers, response)
@@ -289,14 +292,6 @@ class RequestPipeline:
         return method, data
 
     # -- redirects ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _redirect_location(response: ClientResponse, allow_redirects: bool) -> str | None:
-        """Where a redirect response points, when it is to be followed; else None."""
-        if not (allow_redirects and response.status in _REDIRECT_STATUSES):
-            return None
-        headers = response.headers
-        return headers.get(hdrs.LOCATION) or headers.get(hdrs.URI) or None
 
     def _redirect_method(self, status: int, request: ClientRequest) -> tuple[str, Any]:
         """303 turns anything but HEAD into GET; 301/302 turn POST into GET (as browsers do).
@@ -537,6 +532,12 @@ def _connection_field(force_close: bool, version: HttpVersion) -> str | None:
     if force_close:
         return "close" if version >= (1, 1) else None
     return "keep-alive" if version == (1, 0) else None
+
+
+def _redirect_location(response: ClientResponse) -> str | None:
+    """Where a redirect response points (Location, or the obsolete URI), if anywhere."""
+    headers = response.headers
+    return headers.get(hdrs.LOCATION) or headers.get(hdrs.URI) or None
 
 
 def _pairs(headers: Any) -> Iterable[tuple[str, str]]:

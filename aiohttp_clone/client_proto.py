@@ -318,10 +318,16 @@ class ResponseHandler(asyncio.BufferedProtocol):
             payload.begin_http_chunk_receiving()
         self._payload = payload
         undecodable = None
-        try:
-            self._decoder = _body_decoder(message, self._options.auto_decompress)
-        except ContentCodingError as exc:
-            self._decoder, undecodable = None, exc
+        decode = self._options.auto_decompress
+        if message.content_length is None or (
+            decode and hdrs.CONTENT_ENCODING in message.headers
+        ):
+            try:
+                self._decoder = _body_decoder(message, decode)
+            except ContentCodingError as exc:
+                self._decoder, undecodable = None, exc
+        else:
+            self._decoder = None
         if self._decoder is not None:
             payload.total_compressed_bytes = 0  # total_raw_bytes counts the wire's bytes
         waiter = self._head_waiter

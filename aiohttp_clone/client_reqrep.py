@@ -301,6 +301,11 @@ class ClientRequest:
         elif self.method in self.POST_METHODS:
             headers[hdrs.CONTENT_LENGTH] = "0"
 
+    @property
+    def has_payload(self) -> bool:
+        """Whether the body is a Payload (which ``close_body`` must release)."""
+        return self._body is not None
+
     async def close_body(self) -> None:
         """Release what the body holds (an open file, say) once no hop will send it again; a
         body still being written is closed when its writer ends."""

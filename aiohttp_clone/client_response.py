@@ -347,7 +347,8 @@ class ClientResponse:
         """Give the connection back (closed if the body was not read to the end)."""
         if not self._released:
             self._released = True
-            self._body_cut_short()
+            if self._connection is not None:  # else the body ended, or an error ended it
+                self._body_cut_short()
         if self._connection is not None or self._deadline is not None:
             self._release_connection()
         return _NOOP_AWAITABLE
@@ -356,7 +357,8 @@ class ClientResponse:
         """Drop the connection now, without reading the rest of the body."""
         if not self._released:
             self._released = True
-            self._body_cut_short()
+            if self._connection is not None:
+                self._body_cut_short()
         connection = self._connection
         if connection is not None:
             self._connection = None

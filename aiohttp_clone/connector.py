@@ -233,7 +233,12 @@ class BaseConnector:
     def reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """An idle pooled connection for ``key``, taken now without awaiting, when one is free
         and the limits allow it with nobody queued ahead; None otherwise (then ``connect``)."""
-        if self._closed or not self._has_room(key) or (self._waiters and self._queued_ahead()):
+        if self._closed or (self._waiters and self._queued_ahead()):
+            return None
+        limit = self._limit  # _has_room, minus a call when there is no per-host limit
+        if (limit and len(self._acquired) >= limit) or (
+            self._limit_per_host and not self._has_room(key)
+        ):
             return None
         return self._take_idle_connection(key)
 
