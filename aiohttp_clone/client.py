@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from multidict import CIMultiDict, istr
 from yarl import URL
@@ -23,12 +23,16 @@ from ._http.content_coding import ACCEPT_ENCODING
 from ._http.messages import HttpVersion, HttpVersion11
 from ._values import DEFAULT_TIMEOUT, ClientTimeout, ReadOptions, SSLValue, active_timeout
 from .abc import AbstractCookieJar
-from .client_cm import (
-    _RequestContextManager,
-    _SessionRequestContextManager,
-    _WSRequestContextManager,
-)
+
+# `X as X`: re-exported at aiohttp's path, for user annotations and option-forwarding wrappers.
+from .client_cm import _BaseRequestContextManager as _BaseRequestContextManager
+from .client_cm import _RequestContextManager as _RequestContextManager
+from .client_cm import _SessionRequestContextManager as _SessionRequestContextManager
+from .client_cm import _WSRequestContextManager as _WSRequestContextManager
 from .client_exceptions import InvalidURL, InvalidUrlClientError, NonHttpUrlClientError
+from .client_options import _GetOptions, _OneOffRequestOptions, _PostOptions
+from .client_options import _RequestOptions as _RequestOptions
+from .client_options import _WSConnectOptions as _WSConnectOptions
 from .client_pipeline import ClientMiddlewareType, RequestPipeline, SessionConfig
 from .client_reqrep import ClientRequest, JsonBody
 from .client_response import ClientResponse, _default_fallback_charset
@@ -42,6 +46,7 @@ from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
 from .helpers_env import netrc_from_env
 from .tracing import Trace, TraceConfig
+from .typedefs import StrOrURL
 
 __all__ = ("ClientSession", "ClientTimeout", "request")
 
@@ -363,38 +368,56 @@ class ClientSession:
         await self.close()
 
     # -- verbs ----------------------------------------------------------------------------
+    # Each verb builds its context manager directly: they are the hot path. ``Unpack`` types
+    # the options for the user's type checker only; ``**kwargs`` stays a plain dict at runtime.
 
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+    def request(
+        self, method: str, url: StrOrURL, **kwargs: Unpack[_RequestOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(self._request(method, url, **kwargs))
 
-    def get(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> Any:
+    def get(
+        self, url: StrOrURL, *, allow_redirects: bool = True, **kwargs: Unpack[_GetOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(
             self._request(hdrs.METH_GET, url, allow_redirects=allow_redirects, **kwargs)
         )
 
-    def options(self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any) -> Any:
+    def options(
+        self, url: StrOrURL, *, allow_redirects: bool = True, **kwargs: Unpack[_GetOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(
             self._request(hdrs.METH_OPTIONS, url, allow_redirects=allow_redirects, **kwargs)
         )
 
-    def head(self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any) -> Any:
+    def head(
+        self, url: StrOrURL, *, allow_redirects: bool = False, **kwargs: Unpack[_GetOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(
             self._request(hdrs.METH_HEAD, url, allow_redirects=allow_redirects, **kwargs)
         )
 
-    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> Any:
+    def post(
+        self, url: StrOrURL, *, data: Any = None, **kwargs: Unpack[_PostOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(self._request(hdrs.METH_POST, url, data=data, **kwargs))
 
-    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> Any:
+    def put(
+        self, url: StrOrURL, *, data: Any = None, **kwargs: Unpack[_PostOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(self._request(hdrs.METH_PUT, url, data=data, **kwargs))
 
-    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> Any:
+    def patch(
+        self, url: StrOrURL, *, data: Any = None, **kwargs: Unpack[_PostOptions]
+    ) -> _RequestContextManager:
         return _RequestContextManager(self._request(hdrs.METH_PATCH, url, data=data, **kwargs))
 
-    def delete(self, url: str | URL, **kwargs: Any) -> Any:
+    def delete(self, url: StrOrURL, **kwargs: Unpack[_RequestOptions]) -> _RequestContextManager:
         return _RequestContextManager(self._request(hdrs.METH_DELETE, url, **kwargs))
 
-    def ws_connect(self, url: str | URL, **kwargs: Any) -> Any:
+    def ws_connect(
+        self, url: StrOrURL, **kwargs: Unpack[_WSConnectOptions]
+    ) -> _WSRequestContextManager:
         return _WSRequestContextManager(ws_connect(self, url, **kwargs))
 
     # -- the pipeline ---------------------------------------------------------------------
@@ -757,25 +780,28 @@ def _split_proxy(
 
 def request(
     method: str,
-    url: str | URL,
+    url: StrOrURL,
     *,
     version: HttpVersion = HttpVersion11,
     connector: BaseConnector | None = None,
     loop: asyncio.AbstractEventLoop | None = None,
-    **kwargs: Any,
+    **kwargs: Unpack[_OneOffRequestOptions],
 ) -> _SessionRequestContextManager:
     """One request with a throwaway session: ``async with aiohttp_clone.request(...) as r``."""
     connector_owner = connector is None
     if connector is None:
         connector = TCPConnector(force_close=True)
+    # The same dict seen untyped (no cast() call: zero cost), as some options move to the
+    # throwaway session and the rest go on to _request.
+    options: dict[str, Any] = kwargs  # type: ignore[assignment]
     session_kwargs = {
-        name: kwargs.pop(name)
+        name: options.pop(name)
         for name in ("cookies", "auth", "timeout", "raise_for_status", "trust_env")
-        if name in kwargs
+        if name in options
     }
     session = ClientSession(
         loop=loop, version=version, connector=connector, connector_owner=connector_owner,
         **session_kwargs,
     )
-    return _SessionRequestContextManager(session._request(method, url, **kwargs), session)
+    return _SessionRequestContextManager(session._request(method, url, **options), session)
 
