@@ -35,6 +35,7 @@ from .client_exceptions import ContentTypeError as ContentTypeError  # aiohttp's
 from .client_response import ClientResponse
 from .client_upload import UploadTracker
 from .connector_proxy import headers_for_proxy
+from .connector_socks import is_socks
 from .formdata import FormData
 from .http_writer import StreamWriter
 from .payload import BytesPayload, Payload, get_payload
@@ -184,10 +185,11 @@ class ClientRequest:
         """What is addressed to the proxy travels where only the proxy reads it.
 
         Plain http goes to the proxy as the request itself, so the request carries the proxy's
-        fields. Through a CONNECT tunnel the request reaches the origin, so a
-        ``Proxy-Authorization`` given with the request headers moves to the CONNECT instead.
+        fields. Through a CONNECT tunnel or a SOCKS proxy the request reaches the origin, so a
+        ``Proxy-Authorization`` given with the request headers moves to the CONNECT (or the
+        SOCKS handshake) instead.
         """
-        if self.is_ssl():
+        if self.is_ssl() or is_socks(proxy):
             moved = self.headers.popall(hdrs.PROXY_AUTHORIZATION, ())
             if moved and self.proxy_auth is None and not (proxy.raw_user or proxy.raw_password):
                 proxy_headers = CIMultiDict(self.proxy_headers or ())
@@ -408,8 +410,8 @@ class ClientRequest:
     def _target(self) -> str:
         if self.method == hdrs.METH_CONNECT:
             return self.url.host_port_subcomponent or ""
-        if self.proxy is not None and not self.is_ssl():
-            return str(self.url)
+        if self.proxy is not None and not self.is_ssl() and not is_socks(self.proxy):
+            return str(self.url)  # absolute-form, for an HTTP proxy
         return self.url.raw_path_qs or "/"
 
     async def send(self, conn: Connection) -> ClientResponse:

@@ -31,6 +31,7 @@ from .client_exceptions import (
 from .client_proto import ResponseHandler
 from .connector_errors import connect_errors, deadline
 from .connector_proxy import connect_through_proxy
+from .connector_socks import connect_through_socks, is_socks
 from .connector_tls import Fingerprint, resolve_ssl, ssl_context_for, warn_ssl_shutdown_timeout
 from .helpers import _SENTINEL, is_ip_address, sentinel
 from .resolver import DefaultResolver
@@ -600,6 +601,8 @@ class TCPConnector(BaseConnector):
         self, req: ClientRequest, traces: list[Trace], timeout: ClientTimeout
     ) -> ResponseHandler:
         if req.proxy is not None:
+            if is_socks(req.proxy):
+                return await connect_through_socks(self, req, traces, timeout)
             return await connect_through_proxy(self, req, timeout)
         host = req.url.raw_host or ""
         sslcontext = self._ssl_for(req)

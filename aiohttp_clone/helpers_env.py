@@ -21,8 +21,10 @@ from ._values import BasicAuth, make_basic_auth, strip_auth_from_url
 
 client_logger = logging.getLogger("aiohttp_clone.client")
 
-# Schemes whose proxy variables we honour: HTTP_PROXY, HTTPS_PROXY, WS_PROXY, WSS_PROXY.
+# Schemes whose proxy variables we honour: HTTP_PROXY, HTTPS_PROXY, WS_PROXY, WSS_PROXY; and
+# ALL_PROXY (urllib's "all") for any of them that has no variable of its own.
 _PROXY_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,14 @@ def basicauth_from_netrc(netrc_obj: netrc.netrc | None, host: str) -> BasicAuth:
 def proxies_from_env() -> dict[str, ProxyInfo]:
     """Proxy per scheme from ``*_PROXY`` variables (either case), credentials split off; a
     proxy whose URL has none takes them from ``.netrc``, as in aiohttp."""
+    return _proxies_from_env(_PROXY_SCHEMES)
+
+
+def _proxies_from_env(schemes: frozenset[str]) -> dict[str, ProxyInfo]:
     proxies: dict[str, ProxyInfo] = {}
     netrc_obj = None
     for scheme, value in getproxies().items():
-        if scheme not in _PROXY_SCHEMES:
+        if scheme not in schemes:
             continue
         proxy, auth = strip_auth_from_url(URL(value))
         if proxy.scheme == "https":
@@ -114,7 +120,8 @@ def get_env_proxy_for_url(url: URL) -> tuple[URL, BasicAuth | None]:
     host = url.host
     if host and (proxy_bypass(host) or _bypassed_by_cidr(host)):
         raise LookupError(f"Proxying is disallowed for {host!r}")
-    info = proxies_from_env().get(url.scheme)
+    proxies = _proxies_from_env(_PROXY_SCHEMES | {_ALL})
+    info = proxies.get(url.scheme) or proxies.get(_ALL)
     if info is None:
         raise LookupError(f"No proxies found for `{url}` in the env")
     return info.proxy, info.proxy_auth

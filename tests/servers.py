@@ -462,19 +462,20 @@ class RawServer:
 
 @dataclass
 class ProxyProcess:
-    """pproxy running as a subprocess; ``url`` is ``http://127.0.0.1:PORT``.
+    """pproxy running as a subprocess; ``url`` is ``SCHEME://127.0.0.1:PORT`` (http by default).
 
     pproxy runs verbose and unbuffered: ``log_lines()`` includes one
-    ``http CLIENT_HOST:CLIENT_PORT -> HOST:PORT`` line per connection it relayed.
+    ``SCHEME CLIENT_HOST:CLIENT_PORT -> HOST:PORT`` line per connection it relayed.
     """
 
     port: int
     process: subprocess.Popen[bytes]
     log_file: str
+    scheme: str = "http"
     url: URL = field(init=False)
 
     def __post_init__(self) -> None:
-        self.url = URL.build(scheme="http", host=HOST, port=self.port)
+        self.url = URL.build(scheme=self.scheme, host=HOST, port=self.port)
 
     def log_lines(self) -> list[str]:
         return Path(self.log_file).read_text(errors="replace").splitlines()
@@ -496,22 +497,27 @@ import asyncio, sys
 sys.modules["uvloop"] = None
 asyncio.set_event_loop(asyncio.new_event_loop())
 from pproxy.server import main
-sys.argv = ["pproxy", "-v", "-l", sys.argv[1]]
+sys.argv = ["pproxy", "-v", "-l", *sys.argv[1:]]
 main()
 """
 
 
-def start_pproxy(log_dir: Path) -> ProxyProcess:
+def start_pproxy(
+    log_dir: Path, scheme: str = "http", auth: str = "", *options: str
+) -> ProxyProcess:
+    """pproxy listening for ``scheme`` (http, socks4, socks5), demanding ``auth``
+    (``user:password``) when given; ``options`` are further pproxy arguments."""
     port = free_port()
     log_file = str(log_dir / "pproxy.log")
+    listen = f"{scheme}://{HOST}:{port}" + (f"#{auth}" if auth else "")
     with open(log_file, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-u", "-c", _PPROXY_LAUNCHER, f"http://{HOST}:{port}"],
+            [sys.executable, "-u", "-c", _PPROXY_LAUNCHER, listen, *options],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    proxy = ProxyProcess(port, process, log_file)
+    proxy = ProxyProcess(port, process, log_file, scheme)
     try:
         wait_for_port(port)
     except RuntimeError:
