@@ -25,11 +25,19 @@ from ._values import DEFAULT_TIMEOUT, ClientTimeout, ReadOptions, SSLValue, acti
 from .abc import AbstractCookieJar
 
 # `X as X`: re-exported at aiohttp's path, for user annotations and option-forwarding wrappers.
+from .client_arguments import (
+    checked_base_url,
+    foreign_connector_message,
+    request_proxy,
+    split_proxy,
+    warn_auth_deprecated,
+    warn_deprecated_arguments,
+)
 from .client_cm import _BaseRequestContextManager as _BaseRequestContextManager
 from .client_cm import _RequestContextManager as _RequestContextManager
 from .client_cm import _SessionRequestContextManager as _SessionRequestContextManager
 from .client_cm import _WSRequestContextManager as _WSRequestContextManager
-from .client_exceptions import InvalidURL, InvalidUrlClientError, NonHttpUrlClientError
+from .client_exceptions import InvalidUrlClientError, NonHttpUrlClientError
 from .client_options import _GetOptions, _OneOffRequestOptions, _PostOptions
 from .client_options import _RequestOptions as _RequestOptions
 from .client_options import _WSConnectOptions as _WSConnectOptions
@@ -41,7 +49,7 @@ from .client_upload import UploadTracker
 from .client_ws import ClientWebSocketResponse
 from .client_ws_connect import ws_connect
 from .connector import BaseConnector, TCPConnector
-from .connector_tls import resolve_ssl, warn_ssl_shutdown_timeout
+from .connector_tls import resolve_ssl
 from .cookiejar import CookieJar
 from .helpers import _SENTINEL, BasicAuth, sentinel, strip_auth_from_url
 from .helpers_env import netrc_from_env
@@ -116,13 +124,13 @@ class ClientSession:
         middlewares: Sequence[ClientMiddlewareType] = (),
         ssl_shutdown_timeout: _SENTINEL | float | None = sentinel,
     ) -> None:
-        _warn_deprecated_arguments(auth, proxy_auth, ssl_shutdown_timeout)
+        warn_deprecated_arguments(auth, proxy_auth, ssl_shutdown_timeout)
         self._loop = loop or asyncio.get_running_loop()
-        self._base_url = _checked_base_url(base_url)
+        self._base_url = checked_base_url(base_url)
         if connector is None:
             connector = TCPConnector(loop=self._loop)
         elif not isinstance(connector, BaseConnector):
-            raise TypeError(_foreign_connector_message(connector))
+            raise TypeError(foreign_connector_message(connector))
         self._connector = connector
         self._connector_owner = connector_owner
         self._timeout = self._resolve_timeout(timeout, read_timeout, conn_timeout)
@@ -153,7 +161,7 @@ class ClientSession:
         # a few endpoints.
         self._urls: dict[str, URL] = {}
         skip = frozenset(istr(h) for h in skip_auto_headers or ())
-        default_proxy, default_proxy_auth = _split_proxy(proxy, proxy_auth)
+        default_proxy, default_proxy_auth = split_proxy(proxy, proxy_auth)
         self._config = SessionConfig(
             loop=self._loop,
             connector=connector,
@@ -504,7 +512,7 @@ class ClientSession:
         ):
             url, auth = self._resolve_auth(url, auth)
         if proxy is not None or proxy_auth is not None:
-            proxy, proxy_auth = _request_proxy(proxy, proxy_auth)
+            proxy, proxy_auth = request_proxy(proxy, proxy_auth)
         if ssl is not True or verify_ssl is not None or ssl_context is not None or fingerprint:
             ssl = resolve_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         request_timeout = self._timeout if timeout is sentinel else self._request_timeout(timeout)
@@ -645,7 +653,7 @@ class ClientSession:
     def _resolve_auth(self, url: URL, auth: BasicAuth | None) -> tuple[URL, BasicAuth | None]:
         """Credentials in the URL become Basic auth; giving both is an error."""
         if auth is not None:
-            _warn_auth_deprecated(stacklevel=4)
+            warn_auth_deprecated(stacklevel=4)
         if url.user is not None or url.password is not None:
             url, url_auth = strip_auth_from_url(url)
             if auth is not None and url_auth is not None:
@@ -693,89 +701,6 @@ def _hand_over_deadline(
         response._deadline = (deadlines, pipeline)
     else:
         deadlines.disarm(pipeline)
-
-
-def _foreign_connector_message(connector: object) -> str:
-    kind = type(connector)
-    return (
-        f"connector must be an aiohttp_clone connector (aiohttp_clone.TCPConnector, "
-        f"UnixConnector or a BaseConnector subclass), not {kind.__module__}.{kind.__qualname__}."
-        " aiohttp's connectors cannot drive aiohttp_clone's pool; for a SOCKS proxy pass "
-        "proxy='socks5://host:port' to the session or the request instead of a ProxyConnector."
-    )
-
-
-def _checked_base_url(base_url: str | URL | None) -> URL | None:
-    """As aiohttp requires: an absolute URL whose path ends with a slash (or None)."""
-    if base_url is None:
-        return None
-    url = base_url if isinstance(base_url, URL) else URL(base_url)
-    if not url.absolute:
-        # aiohttp asserts this (an AssertionError, gone under python -O); a ValueError here.
-        raise ValueError("Only absolute URLs are supported")
-    if not url.path.endswith("/"):
-        raise ValueError("base_url must have a trailing '/'")
-    return url
-
-
-def _warn_deprecated_arguments(
-    auth: object, proxy_auth: object, ssl_shutdown_timeout: object
-) -> None:
-    """aiohttp 3.14's warnings for session arguments it plans to remove (``loop=`` is not one)."""
-    if auth is not None:
-        _warn_auth_deprecated(stacklevel=4)
-    if proxy_auth is not None:
-        _warn_proxy_auth_deprecated(stacklevel=4)
-    if ssl_shutdown_timeout is not sentinel:
-        warn_ssl_shutdown_timeout(stacklevel=4)
-
-
-def _warn_auth_deprecated(stacklevel: int) -> None:
-    warnings.warn(
-        "The 'auth' parameter is deprecated and will be removed in v4; pass "
-        "headers={'Authorization': aiohttp.encode_basic_auth(login, password)} instead",
-        DeprecationWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def _request_proxy(
-    proxy: str | URL | None, proxy_auth: BasicAuth | None
-) -> tuple[URL | None, BasicAuth | None]:
-    """A request's ``proxy=`` and ``proxy_auth=``, checked as aiohttp checks them."""
-    if proxy_auth is not None:
-        _warn_proxy_auth_deprecated(stacklevel=5)
-        if not isinstance(proxy_auth, BasicAuth):
-            raise ValueError("proxy_auth must be None or BasicAuth() tuple")
-    return _split_proxy(proxy, proxy_auth)
-
-
-def _warn_proxy_auth_deprecated(stacklevel: int) -> None:
-    warnings.warn(
-        "The 'proxy_auth' parameter is deprecated and will be removed in v4; pass "
-        "proxy_headers={'Proxy-Authorization': aiohttp.encode_basic_auth(login, password)} "
-        "instead",
-        DeprecationWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def _split_proxy(
-    proxy: str | URL | None, proxy_auth: BasicAuth | None
-) -> tuple[URL | None, BasicAuth | None]:
-    """A proxy URL without credentials; credentials in it stand in for a missing proxy_auth."""
-    if proxy is None:
-        return None, proxy_auth
-    try:
-        url = URL(proxy) if not isinstance(proxy, URL) else proxy
-    except ValueError as exc:
-        raise InvalidURL(proxy) from exc
-    if not url.raw_host:
-        raise InvalidURL(proxy)
-    if url.raw_user or url.raw_password:
-        url, url_auth = strip_auth_from_url(url)
-        proxy_auth = proxy_auth or url_auth
-    return url, proxy_auth
 
 
 def request(
