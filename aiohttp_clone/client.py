@@ -538,6 +538,8 @@ class ClientSession:
             response = await pipeline.run(url, data, auth, allow_redirects, max_redirects)
             if raise_for_status is not None or self._raise_for_status:
                 await self._check_status(response, raise_for_status)
+            if pipeline.traces:
+                await pipeline.finish(response)
         except BaseException as exc:
             await self._request_failed(pipeline, url, exc)
             raise

@@ -127,11 +127,31 @@ class RequestPipeline:
     """Everything one ``_request`` call fixed, shared by its redirect hops."""
 
     __slots__ = (
-        "chunked", "compress", "config", "cookies", "cross_origin", "deadline", "expect100",
+        "chunked",
+        "compress",
+        "config",
+        "cookies",
+        "cross_origin",
+        "deadline",
+        "expect100",
         "headers",
-        "method", "middlewares", "proxy", "proxy_auth", "proxy_headers", "read_options",
-        "response", "server_hostname", "skip_auto_headers", "ssl", "task", "timed_out",
-        "timeout", "trace_headers", "traces", "upload_tracker",
+        "last_hop",
+        "method",
+        "middlewares",
+        "proxy",
+        "proxy_auth",
+        "proxy_headers",
+        "read_options",
+        "response",
+        "server_hostname",
+        "skip_auto_headers",
+        "ssl",
+        "task",
+        "timed_out",
+        "timeout",
+        "trace_headers",
+        "traces",
+        "upload_tracker",
     )  # fmt: skip
 
     # The session calls ``__init__`` as a method on ``__new__``'s result: a class called with
@@ -185,6 +205,7 @@ class RequestPipeline:
         self.deadline: float | None = None  # the loop time it expires at, when armed
         self.response: ClientResponse | None = None
         self.timed_out = False
+        self.last_hop: tuple[str, URL] = (method, URL())  # the final method and URL
 
     def expire(self) -> None:
         """The total timeout passed: abort the body read, or cancel the request's task."""
@@ -255,9 +276,16 @@ class RequestPipeline:
         if request.has_payload:
             await request.close_body()
         response._history = tuple(history)
+        if self.traces:
+            self.last_hop = (method, url)  # what on_request_end reports (see finish)
+        return response
+
+    async def finish(self, response: ClientResponse) -> None:
+        """Fire ``on_request_end``; the session calls it once the status check passed (as
+        aiohttp does: a response raise_for_status refuses is an exception, not an end)."""
+        method, url = self.last_hop
         for trace in self.traces:
             await trace.send_request_end(method, url, self.trace_headers, response)
-        return response
 
     def _store_cookies(self, response: ClientResponse) -> None:
         """What the response set goes to the jar; a jar that fails must not keep the

@@ -209,3 +209,31 @@ def test_deprecation_free_defaults() -> None:
         warnings.simplefilter("error")
         asyncio.run(main())
 
+
+
+async def test_raise_for_status_is_an_exception_event_not_an_end(raw_server) -> None:
+    """As in aiohttp: a response raise_for_status refuses fires on_request_exception only."""
+    events = []
+
+    async def on_end(session, ctx, params):
+        events.append("end")
+
+    async def on_exception(session, ctx, params):
+        events.append(type(params.exception).__name__)
+
+    config = aiohttp_clone.TraceConfig()
+    config.on_request_end.append(on_end)
+    config.on_request_exception.append(on_exception)
+
+    async def not_found(reader, writer):
+        while (await read_request(reader))[0]:
+            writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+
+    server = await raw_server(not_found)
+    async with aiohttp_clone.ClientSession(trace_configs=[config]) as session:
+        with pytest.raises(aiohttp_clone.ClientResponseError):
+            await session.get(server.url, raise_for_status=True)
+        async with session.get(server.url) as resp:
+            assert resp.status == 404
+    assert events == ["ClientResponseError", "end"]
