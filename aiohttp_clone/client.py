@@ -82,7 +82,7 @@ class ClientSession:
             "_resolve_charset", "_default_proxy", "_default_proxy_auth", "_retry_connection",
             "_middlewares", "requote_redirect_url",
             # this implementation's own
-            "_config", "_read_options", "_deadlines", "_urls",
+            "_config", "_read_options", "_deadlines", "_urls", "_total_is_set",
         )
     )  # fmt: skip
 
@@ -134,6 +134,7 @@ class ClientSession:
         self._connector = connector
         self._connector_owner = connector_owner
         self._timeout = self._resolve_timeout(timeout, read_timeout, conn_timeout)
+        self._total_is_set = active_timeout(self._timeout.total) is not None
         cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
         if cookies:
             cookie_jar.update_cookies(cookies)
@@ -519,7 +520,10 @@ class ClientSession:
         pipeline = self._pipeline(
             method, headers, cookies, skip_auto_headers, compress, chunked, expect100, proxy,
             proxy_auth, proxy_headers, ssl, server_hostname, request_timeout,
-            self._read_options_for(
+            self._read_options if (
+                request_timeout is self._timeout and read_until_eof and auto_decompress is None
+                and not (read_bufsize or max_line_size or max_field_size or max_headers)
+            ) else self._read_options_for(
                 request_timeout, read_until_eof, read_bufsize, auto_decompress,
                 max_line_size, max_field_size, max_headers,
             ),
@@ -530,7 +534,10 @@ class ClientSession:
         if pipeline.traces:
             await pipeline.start(url)
         # Under the total timeout, the pipeline is the deadline's entry (see client_timers).
-        deadlines = self._deadlines if active_timeout(request_timeout.total) else None
+        if request_timeout is self._timeout:
+            deadlines = self._deadlines if self._total_is_set else None
+        else:
+            deadlines = self._deadlines if active_timeout(request_timeout.total) else None
         if deadlines is not None:
             pipeline.task = asyncio.current_task(self._loop)
             pipeline.deadline = deadlines.arm(pipeline, request_timeout)
@@ -544,7 +551,12 @@ class ClientSession:
             await self._request_failed(pipeline, url, exc)
             raise
         if deadlines is not None:
-            _hand_over_deadline(deadlines, pipeline, response)
+            if response._connection is not None:
+                # The body is still to come: the deadline now aborts its read.
+                pipeline.response = response
+                response._deadline = (deadlines, pipeline)
+            else:
+                deadlines.disarm(pipeline)
         return response
 
     def _pipeline(
@@ -618,14 +630,9 @@ class ClientSession:
         max_field_size: int | None,
         max_headers: int | None,
     ) -> ReadOptions:
-        """The session's read options, or a copy with a request's overrides (None, or for the
-        sizes 0, keeps the session's)."""
-        if (
-            read_until_eof and timeout is self._timeout and not read_bufsize
-            and auto_decompress is None and not max_line_size and not max_field_size
-            and not max_headers
-        ):  # fmt: skip
-            return self._read_options
+        """A copy of the session's read options with a request's overrides (None, or for the
+        sizes 0, keeps the session's); ``_request`` takes the session's own when none is
+        given."""
         return ReadOptions(
             read_until_eof,
             self._auto_decompress if auto_decompress is None else auto_decompress,
@@ -692,17 +699,6 @@ class ClientSession:
             except BaseException:
                 response.release()
                 raise
-
-
-def _hand_over_deadline(
-    deadlines: Deadlines, pipeline: RequestPipeline, response: ClientResponse
-) -> None:
-    """The head is in: a body still to come is what the total deadline aborts now."""
-    if response._connection is not None:
-        pipeline.response = response
-        response._deadline = (deadlines, pipeline)
-    else:
-        deadlines.disarm(pipeline)
 
 
 def request(

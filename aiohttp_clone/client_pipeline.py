@@ -54,6 +54,7 @@ __all__ = ("ClientHandlerType", "ClientMiddlewareType", "RequestPipeline", "Sess
 
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+_NO_HOP: tuple[str, URL] = ("", URL())
 _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
 
 ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
@@ -205,7 +206,7 @@ class RequestPipeline:
         self.deadline: float | None = None  # the loop time it expires at, when armed
         self.response: ClientResponse | None = None
         self.timed_out = False
-        self.last_hop: tuple[str, URL] = (method, URL())  # the final method and URL
+        self.last_hop = _NO_HOP  # the final method and URL, once run() has them
 
     def expire(self) -> None:
         """The total timeout passed: abort the body read, or cancel the request's task."""
@@ -462,6 +463,11 @@ class RequestPipeline:
                 auth = basicauth_from_netrc(config.netrc, url.host or "")
         # As ``request_class(...)``, minus the dict CPython packs a class call's twenty
         # keywords into (~0.4 us): ``__init__`` called as a method takes them as they are.
+        skipped = self.skip_auto_headers  # the request's, then the session's
+        if skipped and config.skip_auto_headers:
+            skipped = (*skipped, *config.skip_auto_headers)
+        elif not skipped:
+            skipped = config.skip_auto_headers or None
         request_class = config.request_class
         request = request_class.__new__(request_class)
         request.__init__(  # type: ignore[misc]
@@ -483,7 +489,7 @@ class RequestPipeline:
             server_hostname=self.server_hostname,
             session=config.owner,
             traces=self.traces,
-            skip_auto_headers=_merge_skipped(self.skip_auto_headers, config.skip_auto_headers),
+            skip_auto_headers=skipped,
         )
         request.head_cache = config.head_cache
         request.upload_tracker = self.upload_tracker
@@ -584,13 +590,6 @@ def _overlay_headers(result: CIMultiDict[str], headers: Any) -> None:
         else:
             result[name] = value
             replaced.add(folded)
-
-
-def _merge_skipped(first: Iterable[str] | None, second: Iterable[istr]) -> Iterable[str] | None:
-    """The request's and the session's skipped names (usually neither has any)."""
-    if first and second:
-        return (*first, *second)
-    return first or second or None
 
 
 def _names(headers: Any) -> frozenset[str]:

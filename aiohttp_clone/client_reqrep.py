@@ -437,7 +437,8 @@ class ClientRequest:
             self.headers,
             self.head_cache,
         )
-        small = self._small_body()
+        # (The common request without a body skips the size checks.)
+        small = b"" if self._body is None and self._body_bytes is None else self._small_body()
         if small is not None:
             transport.write(head + small if small else head)
             if self.upload_tracker is not None:

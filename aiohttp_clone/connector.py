@@ -248,7 +248,9 @@ class BaseConnector:
         protocol = self._take_idle(key)
         if protocol is None:
             return None
-        self._reserve(key, protocol)
+        self._acquired.add(protocol)  # _reserve, inline on this path
+        if self._limit_per_host:
+            self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
         return Connection(self, key, protocol, self._loop)
 
     async def _new_connection(
