@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 QUICK ?=
 
-.PHONY: install build test test-c test-py bench lint wheel clean fuzz asan
+.PHONY: install build test test-c test-py bench lint docs wheel clean fuzz asan
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,18 @@ asan: $(STAMP)
 		PARSER_FUZZ_EXAMPLES=$${PARSER_FUZZ_EXAMPLES:-1000} \
 		$(BIN)/pytest -p fuzz.asan_check -p no:cacheprovider -q $(ASAN_TESTS)
 
+# The documentation site (mkdocs.yml): the user guide and docs/*.md, with the API reference read
+# from the docstrings by mkdocstrings, into site/. --strict: any warning fails the build. It needs
+# only the docs extra, so on a fresh clone it does not wait for the test and bench extras.
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+$(DOCS_STAMP): $(PY) pyproject.toml setup.py
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict
+
 # mypy --strict per [tool.mypy] in pyproject.toml; stubtest holds each compiled twin to its .pyi.
 lint: install
 	$(BIN)/ruff check aiohttp_clone tests benchmarks setup.py
@@ -94,5 +106,5 @@ wheel: $(STAMP)
 	@ls -l dist
 
 clean:
-	rm -rf build dist $(VENV) *.egg-info .pytest_cache .hypothesis .benchmarks
+	rm -rf build dist site $(VENV) *.egg-info .pytest_cache .hypothesis .benchmarks
 	find aiohttp_clone \( -name '*.so' -o -name '*.c' -o -name '*.html' \) -delete

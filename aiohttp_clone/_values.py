@@ -65,7 +65,7 @@ class _BasicAuthFields(NamedTuple):
 class BasicAuth(_BasicAuthFields):
     """HTTP Basic credentials, as a tuple so it compares, hashes and unpacks like aiohttp's.
 
-    aiohttp 3.14 deprecates building one by hand in favour of :func:`encode_basic_auth`; the
+    aiohttp 3.14 deprecates building one by hand in favour of ``encode_basic_auth()``; the
     same warning is raised here. Instances the library makes itself (from a URL, a header or
     ``.netrc``) do not warn.
     """
