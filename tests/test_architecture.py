@@ -373,3 +373,13 @@ def test_top_level_api_name(name: str) -> None:
 )
 def test_aiohttp_import_path_still_works(module: str, name: str) -> None:
     assert hasattr(importlib.import_module(f"aiohttp_clone.{module}"), name)
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    """docs/ARCHITECTURE.md draws the layers; a module it does not name is a module a newcomer
+    cannot place."""
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text()
+    names = {path.name for path in PACKAGE.glob("*.py*") if path.suffix in (".py", ".pyx")}
+    names -= {"__init__.py", "__main__.py"}
+    names |= {f"{path.name}/" for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    assert sorted(name for name in names if name not in page) == []
