@@ -15,10 +15,7 @@ README that quotes them (``python -m benchmarks.report FILE`` prints a file's ta
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -27,12 +24,12 @@ from typing import Any
 
 from benchmarks.ceiling import ceilings
 from benchmarks.chart import write_chart
+from benchmarks.records import provenance, publish_name, write_results
 from benchmarks.report import SERVER_TITLES, render
-from benchmarks.runner import PROBE, ROOT, BenchServer, RunSpec, log, run_rounds
+from benchmarks.runner import PROBE, BenchServer, RunSpec, log, run_rounds
 from benchmarks.workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PUBLISHED = Path(__file__).resolve().parent / "published"
 BASE_CLIENTS = ["aiohttp_clone", "aiohttp_clone-py", "aiohttp", "httpx", "raw"]
 UVLOOP_CLIENTS = ["aiohttp_clone@uvloop", "aiohttp@uvloop", "raw@uvloop"]
 # Left out of the sleeping table unless asked for: a peer far behind, and the slowest to run.
@@ -62,14 +59,6 @@ def have_uvloop() -> bool:
     except ImportError:
         return False
     return True
-
-
-def git(*args: str) -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 # ------------------------------------------------------------------------------------ settings
@@ -187,48 +176,23 @@ def run_table(plan: TablePlan, s: Settings) -> dict[str, Any]:
     }
 
 
-def meta(s: Settings, seconds: float) -> dict[str, Any]:
-    versions: dict[str, str] = {}
-    for module in ("aiohttp", "httpx", "uvloop", "aiohttp_clone"):
-        try:
-            versions[module] = str(__import__(module).__version__)
-        except Exception as exc:
-            versions[module] = f"unavailable ({type(exc).__name__})"
+def run_meta(s: Settings, started: dict[str, Any], seconds: float) -> dict[str, Any]:
     return {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "commit": git("rev-parse", "--short=12", "HEAD") or "unknown",
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        **started,
         "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
         "mode": s.mode,
         "duration_s": s.run.duration,
         "warmup_s": s.run.warmup,
         "download_bytes": s.run.download_size,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "pinned": {"server": s.server_cpu, "clients": s.run.client_cpu},
-        "versions": versions,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "wall_time_s": round(seconds, 1),
     }
 
 
-def publish_name(data: dict[str, Any]) -> str:
-    m = data["meta"]
-    dirty = "-dirty" if m["dirty"] else ""
-    return f"{m['date'][:10]}-{m['commit'][:9]}{dirty}-{m['mode']}.json"
-
-
 def write_outputs(data: dict[str, Any], args: argparse.Namespace) -> list[str]:
-    text = json.dumps(data, indent=1) + "\n"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(text)
-    written = [str(args.out / "latest.json")]
-    if args.publish:
-        PUBLISHED.mkdir(exist_ok=True)
-        target = PUBLISHED / publish_name(data)
-        target.write_text(text)
-        written.append(str(target))
+    name = publish_name(data["meta"], data["meta"]["mode"]) if args.publish else None
+    written = [str(p) for p in write_results(data, args.out / "latest.json", name)]
     if not args.no_chart:
         for table in data["tables"]:
             png = args.out / f"latest-{table['server']}.png"
@@ -245,12 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     s = settings_from(args)
     started = time.monotonic()
+    origin = provenance()
     log(
         f"benchmarks ({s.mode}): {s.run.duration}s per run; "
         + "; ".join(f"{t.server}: {t.rounds} rounds of {', '.join(t.clients)}" for t in s.tables)
     )
     tables = [run_table(plan, s) for plan in s.tables]
-    data: dict[str, Any] = {"meta": meta(s, time.monotonic() - started), "tables": tables}
+    meta = run_meta(s, origin, time.monotonic() - started)
+    data: dict[str, Any] = {"meta": meta, "tables": tables}
     print(render(data))
     written = write_outputs(data, args)
     log(f"wrote {', '.join(written)} in {data['meta']['wall_time_s']:.0f}s")

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks.records import provenance, publish_name, write_results
 from benchmarks.runner import ROOT, BenchServer, log, split_client, worker_env
 from benchmarks.workloads import WORKLOADS
 
@@ -120,11 +121,15 @@ def render(workload: str, results: dict[str, dict[str, float]], exclude: list[st
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.callgrind", description=__doc__)
-    p.add_argument("--workload", default="seq", choices=[w for w in WORKLOADS])
+    p.add_argument("--workload", default="seq", choices=list(WORKLOADS))
     p.add_argument("--clients", default="aiohttp_clone,aiohttp,raw", help="comma list (+@uvloop)")
     p.add_argument("--counts", default="500,2500", help="the two operation counts")
     p.add_argument("--exclude", action="append", help="report this function's cost apart")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON result")
+    p.add_argument(
+        "--publish", action="store_true",
+        help="also write benchmarks/published/DATE-COMMIT-callgrind-WORKLOAD.json",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     low, high = (int(n) for n in args.counts.split(","))
     exclude = args.exclude if args.exclude is not None else DEFAULT_EXCLUDE.get(args.workload, [])
+    meta = {**provenance(), "command": " ".join(["python -m benchmarks.callgrind", *sys.argv[1:]])}
     results: dict[str, dict[str, float]] = {}
     server = BenchServer(cpu=None, poll=False)
     try:
@@ -144,11 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     print(render(args.workload, results, exclude))
-    data: dict[str, Any] = {"workload": args.workload, "counts": [low, high], "results": results}
-    args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"callgrind-{args.workload}.json"
-    target.write_text(json.dumps(data, indent=1) + "\n")
-    log(f"wrote {target}")
+    data: dict[str, Any] = {
+        "meta": meta,
+        "workload": args.workload,
+        "counts": [low, high],
+        "excluded": exclude,
+        "instructions_per_op": {
+            spec: {k: round(v) for k, v in r.items()} for spec, r in results.items()
+        },
+    }
+    kind = f"callgrind-{args.workload}"
+    name = publish_name(meta, kind) if args.publish else None
+    written = write_results(data, args.out / f"{kind}.json", name)
+    log(f"wrote {', '.join(map(str, written))}")
     return 0
 
 
