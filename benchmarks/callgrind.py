@@ -15,7 +15,8 @@ short deadline stops the run before N operations (this module checks that all N 
 
 On post_json the JSON encoder's C entry point (``encoder_call``, inclusive) is also reported
 apart (``--exclude``), so the client's own cost compares with the raw client, which sends
-precomputed bytes; the few Python-level calls of ``json.dumps`` around it stay in.
+precomputed bytes; the Python-level calls of ``json.dumps`` around it stay in (some 11k of its 202k instructions
+for this document, measured the same way).
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ def per_op(
     return result
 
 
+def kilo(value: float) -> str:
+    # a difference of two equal counts can come out as -0.0
+    return f"{value / 1000:,.1f}k".replace("-0.0k", "0.0k")
+
+
 def render(workload: str, results: dict[str, dict[str, float]], exclude: list[str]) -> str:
     base = (results.get("raw") or {}).get("without")
     header = ["client", "instr/op", *(f"{f}/op" for f in exclude)]
@@ -105,9 +111,9 @@ def render(workload: str, results: dict[str, dict[str, float]], exclude: list[st
     header.append("x raw")
     rows = [header]
     for spec, r in results.items():
-        cells = [spec, f"{r['all'] / 1000:,.1f}k", *(f"{r[f] / 1000:,.1f}k" for f in exclude)]
+        cells = [spec, kilo(r["all"]), *(kilo(r[f]) for f in exclude)]
         if exclude:
-            cells.append(f"{r['without'] / 1000:,.1f}k")
+            cells.append(kilo(r["without"]))
         cells.append(f"{r['without'] / base:.2f}x" if base else "-")
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
