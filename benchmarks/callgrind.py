@@ -15,8 +15,8 @@ short deadline stops the run before N operations (this module checks that all N 
 
 On post_json the JSON encoder's C entry point (``encoder_call``, inclusive) is also reported
 apart (``--exclude``), so the client's own cost compares with the raw client, which sends
-precomputed bytes; the Python-level calls of ``json.dumps`` around it stay in (some 11k of its 202k instructions
-for this document, measured the same way).
+precomputed bytes; the Python-level calls of ``json.dumps`` around it stay in (some 11k of
+its 202k instructions for this document, measured the same way).
 """
 
 from __future__ import annotations
