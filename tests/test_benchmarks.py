@@ -5,6 +5,7 @@ process); the published results files are the ones the README quotes.
 """
 
 import argparse
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,8 @@ from benchmarks.runner import ROOT, BenchServer
 from benchmarks.workloads import MB, WORKLOADS
 
 PUBLISHED = sorted((ROOT / "benchmarks" / "published").glob("*.json"))
+TABLE_FILES = [p for p in PUBLISHED if "tables" in json.loads(p.read_text())]
+CALLGRIND_FILES = [p for p in PUBLISHED if "instructions_per_op" in json.loads(p.read_text())]
 
 LENGTH_RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world"
@@ -141,15 +144,25 @@ def test_a_table_marks_server_bound_cells_and_names_who_set_a_ceiling() -> None:
 
 def test_the_readme_quotes_only_published_results_files() -> None:
     readme = (ROOT / "README.md").read_text()
-    quoted = set(re.findall(r"benchmarks/published/([\w.-]+\.json)", readme))
+    quoted = set(re.findall(r"benchmarks/published/(\d{4}-\d\d-\d\d-[\w.-]+\.json)", readme))
     assert quoted, "the README's performance section names its results files"
     assert quoted <= {p.name for p in PUBLISHED}
 
 
-@pytest.mark.parametrize("path", PUBLISHED, ids=[p.name for p in PUBLISHED])
-def test_no_published_figure_exceeds_its_ceiling(path: Path) -> None:
-    import json
+def test_the_readme_tables_are_their_results_files_rendered() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quoted = [p for p in TABLE_FILES if f"benchmarks/published/{p.name}" in readme]
+    assert quoted
+    for path in quoted:
+        assert render(json.loads(path.read_text())) in readme, path.name
 
+
+def test_every_published_file_is_a_table_or_a_callgrind_result() -> None:
+    assert set(PUBLISHED) == set(TABLE_FILES) | set(CALLGRIND_FILES)
+
+
+@pytest.mark.parametrize("path", TABLE_FILES, ids=[p.name for p in TABLE_FILES])
+def test_no_published_figure_exceeds_its_ceiling(path: Path) -> None:
     data = json.loads(path.read_text())
     for table in data["tables"]:
         assert table["ceiling"] == ceilings(table["results"])  # stored as the code computes it
@@ -160,3 +173,14 @@ def test_no_published_figure_exceeds_its_ceiling(path: Path) -> None:
                 for value in figures["samples"]:
                     assert value <= top["value"], (table["server"], workload, spec)
     assert "server" in render(data)
+
+
+@pytest.mark.parametrize("path", CALLGRIND_FILES, ids=[p.name for p in CALLGRIND_FILES])
+def test_published_callgrind_counts_add_up(path: Path) -> None:
+    data = json.loads(path.read_text())
+    low, high = data["counts"]
+    assert 0 < low < high
+    for counts in data["instructions_per_op"].values():
+        excluded = sum(counts[f] for f in data["excluded"])
+        assert counts["all"] > 0
+        assert abs(counts["without"] - (counts["all"] - excluded)) <= len(data["excluded"]) + 1
