@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 QUICK ?=
 
-.PHONY: install build test test-c test-py bench lint docs wheel clean fuzz asan
+.PHONY: install build test test-c test-py bench callgrind lint docs wheel clean fuzz asan
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,18 @@ test-py:
 	@echo "=== test run 2/2: pure Python (AIOHTTP_CLONE_NO_EXTENSIONS=1) ==="
 	AIOHTTP_CLONE_NO_EXTENSIONS=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
+# Both tables (server busy-polling, then sleeping), asyncio and uvloop rows; QUICK=1 for a short
+# run, SERVER=polls|sleeps for one table, PUBLISH=1 to also write benchmarks/published/*.json.
+SERVER ?=
+PUBLISH ?=
 bench: install
-	$(PY) -m benchmarks $(if $(QUICK),--quick,)
+	$(PY) -m benchmarks $(if $(QUICK),--quick,) $(if $(SERVER),--server $(SERVER),) \
+		$(if $(PUBLISH),--publish,)
+
+# Client instructions per request under valgrind (benchmarks/callgrind.py): opt-in, minutes.
+WORKLOAD ?= seq
+callgrind: install
+	$(PY) -m benchmarks.callgrind --workload $(WORKLOAD)
 
 # Coverage-guided differential fuzzing (atheris + libFuzzer; fuzz/README.md). SECONDS is per
 # target. With clang on PATH the C twins are rebuilt instrumented into build/fuzz-<sanitizer>/;

@@ -3,9 +3,13 @@
     python -m benchmarks.client_worker --client aiohttp --workload seq --url http://127.0.0.1:P
 
 Clients: ``aiohttp_clone`` (must have its C twins active), ``aiohttp_clone-py`` (run with
-``AIOHTTP_CLONE_NO_EXTENSIONS=1``; the harness sets it), ``aiohttp``, ``httpx`` and ``raw`` (a
-minimal asyncio client used to measure the server's ceiling). aiohttp and aiohttp_clone run the
-very same code: only the imported module differs.
+``AIOHTTP_CLONE_NO_EXTENSIONS=1``; the harness sets it), ``aiohttp``, ``httpx``, and ``raw`` and
+``raw-pipelined`` (the minimal asyncio client of benchmarks/raw_client.py: the limit of any
+asyncio client, and the server's ceiling probe). aiohttp and aiohttp_clone run the very same
+code: only the imported module differs.
+
+``--count N`` stops after N operations (``--duration`` still applies: make it large when N
+must be reached, as under valgrind; benchmarks/callgrind.py does).
 
 The websocket workloads (``ws_echo_*``) open one websocket and time sequential round trips on
 it: send one message, receive its echo, check it, repeat. httpx has no websocket client; the
@@ -22,49 +26,16 @@ import asyncio
 import importlib
 import json
 import os
-import resource
 import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-MB = 1_000_000  # throughput is reported in decimal megabytes per second
+from benchmarks.raw_client import bench_raw
+from benchmarks.workloads import POST_DOC, WORKLOADS, Workload, result_line, run_for
+
 READ_CHUNK = 65536
-POST_DOC = {"id": 1, "name": "benchmark", "values": list(range(200)), "tags": ["a", "b", "c"]}
-SMALL_LEN = len(b"Hello, World!")
-
-
-@dataclass(frozen=True)
-class Workload:
-    path: str
-    concurrency: int
-    unit: str  # "req/s", "rt/s" (websocket round trips) or "MB/s"
-    op: str  # which client method runs it: get, stream, json, post, ws_text, ws_binary
-    expect: int | None = None  # body (or websocket message) length to check, when fixed
-    description: str = ""
-
-    @property
-    def websocket(self) -> bool:
-        return self.op.startswith("ws_")
-
-
-WORKLOADS: dict[str, Workload] = {
-    "seq": Workload("/small", 1, "req/s", "get", SMALL_LEN, "sequential keep-alive GETs"),
-    "conc64": Workload("/small", 64, "req/s", "get", SMALL_LEN, "64 concurrent GETs"),
-    "headers30": Workload("/headers30", 16, "req/s", "get", SMALL_LEN, "30-header responses"),
-    "chunked1m": Workload("/chunked1m", 1, "MB/s", "get", 1024 * 1024, "1 MB chunked body"),
-    "download": Workload("/download/{size}", 1, "MB/s", "stream", None, "download, 64 KiB reads"),
-    "gzip_json": Workload("/gzip-json", 1, "req/s", "json", None, "50 KB gzip JSON, resp.json()"),
-    "post_json": Workload("/post", 16, "req/s", "post", None, "1 KB JSON POSTs, 16 conc."),
-    "ws_echo_32": Workload("/ws", 1, "rt/s", "ws_text", 32, "websocket echo, 32 B text"),
-    "ws_echo_64k": Workload("/ws", 1, "rt/s", "ws_binary", 65536, "websocket echo, 64 KiB binary"),
-}
-
-RAW_WORKLOADS = ("seq", "pipelined", "download", "ws_echo_32", "ws_echo_64k")
-# Clients without a websocket API: the harness reports n/a for them on ws workloads.
-NO_WEBSOCKETS = frozenset({"httpx"})
 
 
 # ------------------------------------------------------------------------------------- adapters
@@ -180,29 +151,6 @@ def make_client(name: str) -> tuple[Any, str | None]:
 # ----------------------------------------------------------------------------------- measuring
 
 
-async def run_for(
-    op: Callable[[], Awaitable[int]], concurrency: int, duration: float, count: int | None
-) -> tuple[int, int, float]:
-    """Run ``op`` from ``concurrency`` tasks until ``duration`` passes (or ``count`` ops ran).
-
-    Returns (operations, bytes or items the ops reported, elapsed seconds).
-    """
-    ops = 0
-    units = 0
-    limit = count if count is not None else sys.maxsize
-    start = time.perf_counter()
-    deadline = start + duration
-
-    async def worker() -> None:
-        nonlocal ops, units
-        while ops < limit and time.perf_counter() < deadline:
-            ops += 1
-            units += await op()
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return ops, units, time.perf_counter() - start
-
-
 def check(workload: Workload, result: int, size: int) -> None:
     expected = size if workload.op == "stream" else workload.expect
     if workload.op == "json":
@@ -265,246 +213,13 @@ async def bench_client(args: argparse.Namespace) -> dict[str, Any]:
         if args.warmup > 0:
             once = 1 if workload.op == "stream" else None  # one big download is warm enough
             await run_for(op, workload.concurrency, args.warmup, once)
+        cpu = time.process_time()
         ops, units, elapsed = await run_for(op, workload.concurrency, args.duration, args.count)
+        cpu = time.process_time() - cpu
     finally:
         await client.close()
-    return result_line(args, workload.unit, ops, units, elapsed, impl=impl)
-
-
-def result_line(
-    args: argparse.Namespace, unit: str, ops: int, units: int, elapsed: float, **extra: Any
-) -> dict[str, Any]:
-    value = units / elapsed / MB if unit == "MB/s" else ops / elapsed
-    return {
-        "client": args.client,
-        "workload": args.workload,
-        "loop": args.loop,
-        "value": value,
-        "unit": unit,
-        "ops": ops,
-        "elapsed": elapsed,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        **extra,
-    }
-
-
-# ------------------------------------------------------------------------------ the raw client
-
-
-class RawConnection:
-    """The least a client can do: write request bytes, read a head, read Content-Length bytes."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, url: str) -> RawConnection:
-        hostport = url.split("//", 1)[1].rstrip("/")
-        host, _, port = hostport.rpartition(":")
-        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
-        return cls(reader, writer)
-
-    @staticmethod
-    def request(path: str) -> bytes:
-        return f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
-
-    async def read_response(self) -> int:
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        start = head.lower().index(b"content-length:") + 15
-        length = int(head[start : head.index(b"\r\n", start)])
-        await self.reader.readexactly(length)
-        return length
-
-    async def close(self) -> None:
-        self.writer.close()
-        await self.writer.wait_closed()
-
-
-class RawDownload(asyncio.BufferedProtocol):
-    """Receives into one reused buffer and only counts: the cheapest way to take a big body."""
-
-    def __init__(self) -> None:
-        self.view = memoryview(bytearray(1 << 20))
-        self.head = bytearray()
-        self.remaining = -1  # -1: still reading the head
-        self.done: asyncio.Future[None] | None = None
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.done is not None and not self.done.done():
-            self.done.set_exception(exc or ConnectionError("server closed mid-body"))
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return self.view
-
-    def buffer_updated(self, nbytes: int) -> None:
-        if self.remaining < 0:
-            self.head += self.view[:nbytes]
-            end = self.head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            start = self.head.lower().index(b"content-length:") + 15
-            length = int(self.head[start : self.head.index(b"\r\n", start)])
-            self.remaining = length - (len(self.head) - end - 4)
-        else:
-            self.remaining -= nbytes
-        if self.remaining <= 0 and self.done is not None and not self.done.done():
-            self.done.set_result(None)
-
-    async def fetch(self, request: bytes) -> None:
-        assert self.transport is not None
-        self.head.clear()
-        self.remaining = -1
-        self.done = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
-        await self.done
-
-
-async def raw_download_op(url: str, size: int) -> tuple[Callable[[], Awaitable[int]], Any]:
-    hostport = url.split("//", 1)[1].rstrip("/")
-    host, _, port = hostport.rpartition(":")
-    loop = asyncio.get_running_loop()
-    transport, proto = await loop.create_connection(RawDownload, host, int(port))
-    request = RawConnection.request(f"/download/{size}")
-
-    async def op() -> int:
-        await proto.fetch(request)
-        return size
-
-    return op, transport
-
-
-class RawWebSocket(asyncio.Protocol):
-    """The least a websocket client can do: write a prebuilt frame, wait for the whole echo.
-
-    Frames carry the mask bit with an all-zero key, which is valid RFC 6455 and leaves the
-    payload as is, so no per-message masking runs on the client side."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.head = bytearray()  # the 101 response, until it is complete
-        self.upgraded: asyncio.Future[None] | None = None
-        self.expect = 0  # bytes of the echo frame still to arrive
-        self.done: asyncio.Future[None] | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        for fut in (self.upgraded, self.done):
-            if fut is not None and not fut.done():
-                fut.set_exception(exc or ConnectionError("server closed the websocket"))
-
-    def data_received(self, data: bytes) -> None:
-        if self.upgraded is not None and not self.upgraded.done():
-            self.head += data
-            end = self.head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if not self.head.startswith(b"HTTP/1.1 101"):
-                self.upgraded.set_exception(ConnectionError(bytes(self.head[:60]).decode()))
-                return
-            data = bytes(self.head[end + 4 :])
-            self.upgraded.set_result(None)
-        self.expect -= len(data)
-        if self.expect <= 0 and self.done is not None and not self.done.done():
-            self.done.set_result(None)
-
-    async def upgrade(self, request: bytes) -> None:
-        assert self.transport is not None
-        self.upgraded = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
-        await self.upgraded
-
-    async def echo(self, frame: bytes, reply_size: int) -> None:
-        assert self.transport is not None
-        self.expect = reply_size
-        self.done = asyncio.get_running_loop().create_future()
-        self.transport.write(frame)
-        await self.done
-
-
-def raw_ws_frame(opcode: int, payload: bytes, masked: bool) -> bytes:
-    size = len(payload)
-    bit = 0x80 if masked else 0
-    if size < 126:
-        head = bytes((0x80 | opcode, bit | size))
-    elif size < 65536:
-        head = bytes((0x80 | opcode, bit | 126)) + size.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, bit | 127)) + size.to_bytes(8, "big")
-    return head + (b"\0\0\0\0" if masked else b"") + payload
-
-
-async def bench_raw_ws(args: argparse.Namespace) -> dict[str, Any]:
-    workload = WORKLOADS[args.workload]
-    size = workload.expect or 0
-    hostport = args.url.split("//", 1)[1].rstrip("/")
-    host, _, port = hostport.rpartition(":")
-    loop = asyncio.get_running_loop()
-    transport, proto = await loop.create_connection(RawWebSocket, host, int(port))
-    opcode = 0x2 if workload.op == "ws_binary" else 0x1
-    payload = b"x" * size
-    frame = raw_ws_frame(opcode, payload, masked=True)
-    reply = len(raw_ws_frame(opcode, payload, masked=False))
-    try:
-        await proto.upgrade(
-            b"GET /ws HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-
-        async def op() -> int:
-            await proto.echo(frame, reply)
-            return size
-
-        await run_for(op, 1, args.warmup, None)
-        ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
-    finally:
-        transport.close()
-    return result_line(args, workload.unit, ops, units, elapsed)
-
-
-async def bench_raw(args: argparse.Namespace) -> dict[str, Any]:
-    if args.workload in WORKLOADS and WORKLOADS[args.workload].websocket:
-        return await bench_raw_ws(args)
-    if args.workload == "download":
-        op, transport = await raw_download_op(args.url, args.download_size)
-        try:
-            await run_for(op, 1, args.warmup, 1)
-            ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
-        finally:
-            transport.close()
-        return result_line(args, "MB/s", ops, units, elapsed)
-    conn = await RawConnection.open(args.url)
-    depth = 32
-    try:
-        if args.workload == "pipelined":
-            batch = conn.request("/small") * depth
-
-            async def op() -> int:
-                conn.writer.write(batch)
-                for _ in range(depth):
-                    await conn.read_response()
-                return depth
-
-        else:
-            request = conn.request("/small")
-
-            async def op() -> int:
-                conn.writer.write(request)
-                return await conn.read_response()
-
-        await run_for(op, 1, args.warmup, None)
-        ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
-    finally:
-        await conn.close()
-    if args.workload == "pipelined":
-        ops = units  # each op was a batch of requests
-    return result_line(args, "req/s", ops, units, elapsed)
+    per_op = round(cpu / max(ops, 1) * 1e6, 2)
+    return result_line(args, workload.unit, ops, units, elapsed, impl=impl, cpu_us_per_op=per_op)
 
 
 # ----------------------------------------------------------------------------------------- main
@@ -537,14 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {args.cpu})
-        if args.client == "raw":
-            if args.workload not in RAW_WORKLOADS:
-                raise ValueError(f"raw client workloads: {', '.join(RAW_WORKLOADS)}")
-            bench = bench_raw
-        else:
-            if args.workload not in WORKLOADS:
-                raise ValueError(f"unknown workload {args.workload!r}")
-            bench = bench_client
+        if args.workload not in WORKLOADS:
+            raise ValueError(f"unknown workload {args.workload!r}")
+        bench = bench_raw if args.client in ("raw", "raw-pipelined") else bench_client
         loop = new_loop(args.loop)
         try:
             result = loop.run_until_complete(bench(args))

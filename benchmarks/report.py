@@ -1,21 +1,34 @@
-"""The benchmark table (plain text) and chart (PNG) built from the harness's results."""
+"""The benchmark tables (plain text), rendered from a results file alone.
+
+``python -m benchmarks.report FILE.json`` prints the tables of a results file, exactly as
+``python -m benchmarks`` printed them when it wrote the file: every figure the README quotes can
+be checked against the committed JSON (benchmarks/published/).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+import textwrap
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from benchmarks.ceiling import SERVER_BOUND, server_bound, set_by_probe
+from benchmarks.runner import PROBE, split_client
 
 ERROR_WIDTH = 28
-
-
-class CellLike(Protocol):
-    unit: str
-    errors: list[str]
-    rss: list[float]
-    na: bool
-
-    @property
-    def median(self) -> float | None: ...
+WIDTH = 100  # the legend's lines
+LOOPS = ("asyncio", "uvloop")
+SERVER_TITLES = {
+    "polls": "server busy-polling (it never sleeps between requests)",
+    "sleeps": "server sleeping between requests (as users' servers do)",
+}
+RATIOS = [  # (column, numerator, denominator, as a percentage)
+    ("C/aiohttp", "aiohttp_clone", "aiohttp", False),
+    ("C/py", "aiohttp_clone", "aiohttp_clone-py", False),
+    ("share of raw", "aiohttp_clone", "raw", True),
+]
 
 
 def fmt_value(value: float, unit: str) -> str:
@@ -24,145 +37,167 @@ def fmt_value(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def fmt_cell(cell: CellLike) -> str:
-    if cell.na:
+def spec_on(name: str, loop: str) -> str:
+    return name if loop == "asyncio" else f"{name}@{loop}"
+
+
+def fmt_cell(spec: str, cell: dict[str, Any] | None, top: dict[str, Any] | None) -> str:
+    if cell is None:
+        return "-"  # not run on this loop
+    if cell.get("na"):
         return "n/a"
-    median = cell.median
+    median = cell.get("median")
+    errors = cell.get("errors") or []
     if median is None:
-        message = cell.errors[-1] if cell.errors else "no data"  # the latest says most
+        message = errors[-1] if errors else "no data"  # the latest says most
         text = f"error: {message}"
         return text if len(text) <= ERROR_WIDTH else text[: ERROR_WIDTH - 1] + "…"
-    flag = "*" if cell.errors else ""  # some rounds failed: the median uses the rest
-    return fmt_value(median, cell.unit) + flag
+    flags = ("*" if errors else "") + ("^" if server_bound(spec, cell, top) else "")
+    return fmt_value(median, cell["unit"]) + flags
 
 
-def ratio(cells: dict[str, CellLike], a: str, b: str) -> str:
-    if a not in cells or b not in cells:
-        return "-"
-    x, y = cells[a].median, cells[b].median
+def fmt_ratio(row: dict[str, Any], loop: str, a: str, b: str, percent: bool) -> str:
+    x = (row.get(spec_on(a, loop)) or {}).get("median")
+    y = (row.get(spec_on(b, loop)) or {}).get("median")
     if x is None or y is None or y == 0:
         return "-"
-    return f"{x / y:.2f}x"
+    return f"{x / y:.0%}" if percent else f"{x / y:.2f}x"
 
 
-RATIOS = [
-    ("C/py", "aiohttp_clone", "aiohttp_clone-py"),
-    ("C/aiohttp", "aiohttp_clone", "aiohttp"),
-    ("C/aiohttp uvloop", "aiohttp_clone@uvloop", "aiohttp@uvloop"),
-]
+def fmt_ceiling(workload: str, top: dict[str, Any] | None) -> str:
+    if top is None:
+        return "-"
+    mark = "" if set_by_probe(workload, top) else "!"
+    return fmt_value(top["value"], top["unit"]) + mark
 
 
-def render_ceiling(ceiling: dict[str, Any]) -> str:
-    parts = []
-    for name, result in ceiling.items():
-        if "error" in result:
-            parts.append(f"{name}: error ({result['error'][:60]})")
-        else:
-            parts.append(f"{name} {fmt_value(result['value'], result['unit'])} {result['unit']}")
-    loop = next((r.get("loop") for r in ceiling.values() if "loop" in r), "asyncio")
-    return f"Server ceiling (minimal raw client on {loop}): " + " | ".join(parts)
+def columns(clients: list[str]) -> tuple[list[str], list[str]]:
+    """The client names (one column each, every loop in it) and the loops, in order."""
+    names: list[str] = []
+    loops: list[str] = []
+    for spec in clients:
+        name, loop = split_client(spec)
+        if name != PROBE and name not in names:
+            names.append(name)
+        if name != PROBE and loop not in loops:
+            loops.append(loop)
+    return names, sorted(loops, key=lambda x: LOOPS.index(x) if x in LOOPS else len(LOOPS))
 
 
-def render_table(
-    clients: list[str],
-    workloads: list[str],
-    ceiling: dict[str, Any],
-    cells: dict[str, dict[str, Any]],
-) -> str:
-    ratios = [r for r in RATIOS if r[1] in clients and r[2] in clients]
-    header = ["workload", "unit", *clients, *(r[0] for r in ratios)]
-    rows = [header]
-    for w in workloads:
-        row = cells[w]
-        unit = next(iter(row.values())).unit if row else ""
-        rows.append(
-            [
-                w,
-                unit,
-                *(fmt_cell(row[c]) for c in clients),
-                *(ratio(row, a, b) for _, a, b in ratios),
+def table_rows(table: dict[str, Any]) -> tuple[list[str], list[list[str]], list[str]]:
+    """The header, one row per workload and loop, and the peak RSS row."""
+    results, tops = table["results"], table["ceiling"]
+    names, loops = columns(table["clients"])
+    specs = set(table["clients"])
+    ratios = [r for r in RATIOS if r[1] in names and r[2] in names]
+    header = ["workload", "loop", "unit", *names, *(r[0] for r in ratios), "ceiling"]
+    rows = []
+    for loop in loops:
+        for w in table["workloads"]:
+            row, top = results[w], tops.get(w)
+            cells = [
+                fmt_cell(spec, row.get(spec), top) if spec in specs else "-"
+                for spec in (spec_on(n, loop) for n in names)
             ]
-        )
-    rss_row = ["peak RSS", "MiB"]
-    for c in clients:
-        peaks = [max(cells[w][c].rss) for w in workloads if cells[w][c].rss]
-        rss_row.append(f"{max(peaks):.0f}" if peaks else "-")
-    rows.append(rss_row + [""] * len(ratios))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+            unit = next(iter(row.values()))["unit"] if row else ""
+            ratio_cells = [fmt_ratio(row, loop, a, b, pct) for _, a, b, pct in ratios]
+            rows.append([w, loop, unit, *cells, *ratio_cells, fmt_ceiling(w, top)])
+    rss = ["peak RSS", "all", "MiB"]
+    for name in names:
+        peaks = [
+            cell["rss_mb"]
+            for row in results.values()
+            for spec, cell in row.items()
+            if split_client(spec)[0] == name and cell.get("rss_mb") is not None
+        ]
+        rss.append(f"{max(peaks):.0f}" if peaks else "-")
+    return header, rows, rss + [""] * (len(ratios) + 1)
+
+
+def render_table(table: dict[str, Any]) -> str:
+    header, rows, rss = table_rows(table)
+    widths = [max(len(r[i]) for r in [header, *rows, rss]) for i in range(len(header))]
 
     def line(r: list[str]) -> str:
-        first = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-        return "  ".join(first + [v.rjust(widths[i + 2]) for i, v in enumerate(r[2:])])
+        left = [v.ljust(widths[i]) for i, v in enumerate(r[:3])]
+        return "  ".join(left + [v.rjust(widths[i + 3]) for i, v in enumerate(r[3:])])
 
-    out = [render_ceiling(ceiling), "", line(header), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in rows[1:-1]]
-    out += ["  ".join("-" * w for w in widths), line(rows[-1]), ""]
-    legend = "medians across rounds; * = some rounds failed; ratios compare medians"
-    if any(cell.na for row in cells.values() for cell in row.values()):
-        legend += "; n/a = the client has no such feature (httpx: websockets)"
-    if any(cells[w] and next(iter(cells[w].values())).unit == "rt/s" for w in workloads):
-        legend += "; rt/s = websocket echo round trips per second, one connection"
-    out.append(legend)
-    out += error_notes(clients, workloads, cells)
+    rule = "  ".join("-" * w for w in widths)
+    title = SERVER_TITLES.get(table["server"], table["server"])
+    rounds = f"{table['rounds']} round" + ("s" if table["rounds"] != 1 else "")
+    out = [f"== {title}; median of {rounds} ==", "", line(header), rule]
+    out += [line(r) for r in rows]
+    out += [rule, line(rss), ""]
+    out += legend(table) + ceiling_notes(table) + error_notes(table)
     return "\n".join(out)
 
 
-def error_notes(clients: list[str], workloads: list[str], cells: dict[str, Any]) -> list[str]:
+def legend(table: dict[str, Any]) -> list[str]:
+    cells = [c for row in table["results"].values() for c in row.values()]
+    text = [
+        "Medians across rounds; ratios compare medians on the row's loop; * = some rounds failed;"
+        " - = not run on this loop.",
+        f"^ = server-bound: at {SERVER_BOUND:.0%} of the ceiling or more. ceiling = the best"
+        " single run of the workload by any client against this server: set by the raw client"
+        f" on one-at-a-time workloads, by {PROBE} (16 requests in flight per connection) on"
+        " concurrent ones; ! = a library client's run beat them (named below).",
+        "raw = a minimal asyncio.BufferedProtocol client: precomputed requests, only enough"
+        " parsing to find each response's end, no decompression or JSON decoding.",
+    ]
+    if any(c.get("na") for c in cells):
+        text.append("n/a = the client has no such feature (httpx: websockets).")
+    if any(c.get("unit") == "rt/s" for c in cells):
+        text.append("rt/s = websocket echo round trips per second, one connection.")
+    return [line for paragraph in text for line in textwrap.wrap(paragraph, WIDTH)]
+
+
+def ceiling_notes(table: dict[str, Any]) -> list[str]:
     notes = []
-    for c in clients:
+    for w, top in table["ceiling"].items():
+        if top is None or set_by_probe(w, top):
+            continue
+        probe = top.get("probe")
+        reached = (
+            f"{probe['client']} reached {fmt_value(probe['value'], top['unit'])}"
+            if probe
+            else "no probe ran"
+        )
+        notes.append(
+            f"  {w}: ceiling set by {top['set_by']}'s best run "
+            f"({fmt_value(top['value'], top['unit'])} {top['unit']}; {reached})"
+        )
+    return ["ceiling set by a client run:", *notes] if notes else []
+
+
+def error_notes(table: dict[str, Any]) -> list[str]:
+    notes = []
+    for spec in table["clients"]:
         seen: list[str] = []
-        for w in workloads:
-            for message in cells[w][c].errors:
+        for row in table["results"].values():
+            for message in (row.get(spec) or {}).get("errors") or []:
                 if message not in seen:
                     seen.append(message)
-        for message in seen[:3]:
-            notes.append(f"  {c}: {message[:200]}")
+        notes += [f"  {spec}: {message[:200]}" for message in seen[:3]]
     return ["errors:", *notes] if notes else []
 
 
-def write_chart(data: dict[str, Any], path: Path) -> None:
-    """Grouped bars: each workload's medians relative to aiohttp on asyncio (= 1.0)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    results: dict[str, dict[str, Any]] = data["results"]
-    workloads = list(results)
-    clients = list(next(iter(results.values()))) if results else []
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.6 * len(workloads)), 5.0))
-    width = 0.8 / max(1, len(clients))
-    for i, client in enumerate(clients):
-        heights = []
-        missing = []
-        for w in workloads:
-            row = results[w]
-            base = row.get("aiohttp", {}).get("median")
-            if not base:  # no aiohttp number: scale by the best client instead
-                base = max((v["median"] or 0 for v in row.values()), default=0) or 1.0
-            heights.append((row[client]["median"] or 0.0) / base)
-            missing.append(bool(row[client].get("na")))
-        xs = [x + (i - (len(clients) - 1) / 2) * width for x in range(len(workloads))]
-        bars = ax.bar(xs, heights, width, label=client)
-        for bar, h, na in zip(bars, heights, missing, strict=True):
-            label = f"{h:.2f}" if h else ("n/a" if na else "err")
-            ax.annotate(label, (bar.get_x() + bar.get_width() / 2, h), ha="center",
-                        va="bottom", fontsize=6, rotation=90, xytext=(0, 2),
-                        textcoords="offset points")  # fmt: skip
-    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    units = [next(iter(results[w].values()))["unit"] for w in workloads]
-    ax.set_xticks(range(len(workloads)))
-    ax.set_xticklabels([f"{w}\n({u})" for w, u in zip(workloads, units, strict=True)])
-    ax.set_ylabel("throughput relative to aiohttp (higher is better)")
+def render(data: dict[str, Any]) -> str:
     meta = data.get("meta", {})
-    ax.set_title(
-        f"aiohttp_clone end-to-end benchmarks ({meta.get('mode', '?')}, "
-        f"median of {meta.get('rounds', '?')} rounds, Python {meta.get('python', '?')})"
+    head = (
+        f"aiohttp_clone end-to-end benchmarks ({meta.get('mode', '?')}: "
+        f"{meta.get('duration_s', '?')} s per run after {meta.get('warmup_s', '?')} s warm-up; "
+        f"commit {meta.get('commit', '?')}, {meta.get('date', '?')})"
     )
-    ax.legend(
-        fontsize=8, ncols=min(6, max(1, len(clients))), loc="upper center",
-        bbox_to_anchor=(0.5, -0.14), frameon=False,
-    )  # fmt: skip
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return "\n\n".join([head, *(render_table(t) for t in data["tables"])])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__)
+    parser.add_argument("file", type=Path, help="a results file written by python -m benchmarks")
+    args = parser.parse_args(argv)
+    print(render(json.loads(args.file.read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,13 @@ Fairness: every parser is created once per benchmark and reused, as on a keep-al
 each round parses one complete response. h11 cannot receive a response before its client has
 sent a request, so its rounds also include sending (and serializing) one small request and
 ``start_next_cycle()``; that is h11's real per-response cost on a connection.
+
+Not like for like with aiohttp: aiohttp's parsers do more per response than ours. Their
+``feed_data`` also creates a ``StreamReader`` for each response and feeds the body into it (the
+reader its protocol hands to the response), while ours returns a list of events (head, body
+bytes, end of message) and leaves feeding a reader to the protocol (client_proto.py), outside
+this measurement. The aiohttp columns therefore include a stream reader's work that ours leave
+out; the end-to-end tables of ``python -m benchmarks`` compare the two whole paths.
 """
 
 import asyncio
