@@ -30,7 +30,8 @@ from benchmarks.runner import PROBE, BenchServer, RunSpec, log, run_rounds
 from benchmarks.workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BASE_CLIENTS = ["aiohttp_clone", "aiohttp_clone-py", "aiohttp", "httpx", "raw"]
+# aiohttp-py: aiohttp with AIOHTTP_NO_EXTENSIONS=1, the peer of aiohttp_clone-py.
+BASE_CLIENTS = ["aiohttp_clone", "aiohttp_clone-py", "aiohttp", "aiohttp-py", "httpx", "raw"]
 UVLOOP_CLIENTS = ["aiohttp_clone@uvloop", "aiohttp@uvloop", "raw@uvloop"]
 # Left out of the sleeping table unless asked for: a peer far behind, and the slowest to run.
 NOT_IN_SLEEPING = frozenset({"httpx"})

@@ -3,7 +3,8 @@
     python -m benchmarks.client_worker --client aiohttp --workload seq --url http://127.0.0.1:P
 
 Clients: ``aiohttp_clone`` (must have its C twins active), ``aiohttp_clone-py`` (run with
-``AIOHTTP_CLONE_NO_EXTENSIONS=1``; the harness sets it), ``aiohttp``, ``httpx``, and ``raw`` and
+``AIOHTTP_CLONE_NO_EXTENSIONS=1``; the harness sets it), ``aiohttp``, ``aiohttp-py`` (aiohttp
+with ``AIOHTTP_NO_EXTENSIONS=1``, its own pure-Python build), ``httpx``, and ``raw`` and
 ``raw-pipelined`` (the minimal asyncio client of benchmarks/raw_client.py: the limit of any
 asyncio client, and the server's ceiling probe). aiohttp and aiohttp_clone run the very same
 code: only the imported module differs.
@@ -129,7 +130,7 @@ class HttpxClient:
 
 
 def make_client(name: str) -> tuple[Any, str | None]:
-    """The adapter plus which twin is active (aiohttp_clone only)."""
+    """The adapter plus which build is active ("C" or "py"; None for httpx)."""
     if name in ("aiohttp_clone", "aiohttp_clone-py"):
         module = importlib.import_module("aiohttp_clone")
         active = importlib.import_module("aiohttp_clone._twins").ACTIVE.values()
@@ -141,8 +142,13 @@ def make_client(name: str) -> tuple[Any, str | None]:
         if not hasattr(module, "ClientSession"):
             raise RuntimeError("aiohttp_clone has no ClientSession yet")
         return AiohttpFamily(module), impl
-    if name == "aiohttp":
-        return AiohttpFamily(importlib.import_module("aiohttp")), None
+    if name in ("aiohttp", "aiohttp-py"):
+        parser = importlib.import_module("aiohttp.http_parser")
+        impl = "py" if parser.HttpResponseParser is parser.HttpResponseParserPy else "C"
+        wanted = "C" if name == "aiohttp" else "py"
+        if impl != wanted:
+            raise RuntimeError(f"{name} needs aiohttp's {wanted} parser but {impl} is active")
+        return AiohttpFamily(importlib.import_module("aiohttp")), impl
     if name == "httpx":
         return HttpxClient(importlib.import_module("httpx")), None
     raise ValueError(f"unknown client {name!r}")

@@ -27,6 +27,7 @@ SERVER_TITLES = {
 RATIOS = [  # (column, numerator, denominator, as a percentage)
     ("C/aiohttp", "aiohttp_clone", "aiohttp", False),
     ("C/py", "aiohttp_clone", "aiohttp_clone-py", False),
+    ("py/aiohttp-py", "aiohttp_clone-py", "aiohttp-py", False),
     ("share of raw", "aiohttp_clone", "raw", True),
 ]
 

@@ -110,11 +110,14 @@ def runs(spec: str, workload: str) -> bool:
 
 
 def worker_env(name: str) -> dict[str, str]:
-    """The environment for a worker of this client: the pure-Python client gets no C twins."""
+    """The environment for a worker of this client: the pure-Python clients get no C code."""
     env = dict(os.environ)
     env.pop("AIOHTTP_CLONE_NO_EXTENSIONS", None)
+    env.pop("AIOHTTP_NO_EXTENSIONS", None)
     if name == "aiohttp_clone-py":
         env["AIOHTTP_CLONE_NO_EXTENSIONS"] = "1"
+    if name == "aiohttp-py":
+        env["AIOHTTP_NO_EXTENSIONS"] = "1"
     return env
 
 

@@ -16,7 +16,7 @@ import pytest
 from benchmarks.ceiling import ceiling, ceilings, server_bound, set_by_probe
 from benchmarks.raw_client import PIPELINE_DEPTH, ResponseEnds, bench_raw
 from benchmarks.report import render
-from benchmarks.runner import ROOT, BenchServer
+from benchmarks.runner import ROOT, BenchServer, RunSpec, run_worker
 from benchmarks.workloads import MB, WORKLOADS
 
 PUBLISHED = sorted((ROOT / "benchmarks" / "published").glob("*.json"))
@@ -98,6 +98,21 @@ async def test_the_download_is_not_pipelined(bench_url: str) -> None:
     )  # fmt: skip
     with pytest.raises(ValueError, match="one stream"):
         await bench_raw(args)
+
+
+@pytest.mark.parametrize(
+    ("client", "build"),
+    [("aiohttp_clone", "C"), ("aiohttp_clone-py", "py"), ("aiohttp", "C"), ("aiohttp-py", "py")],
+)
+def test_each_library_client_runs_the_build_its_name_says(
+    bench_url: str, client: str, build: str
+) -> None:
+    result = run_worker(
+        client, "seq", bench_url, RunSpec(duration=0.05, warmup=0.0, download_size=MB)
+    )
+    assert result.get("error") is None, result
+    assert result["impl"] == build
+    assert result["ops"] > 0
 
 
 def cell(*samples: float) -> dict[str, Any]:
