@@ -87,17 +87,18 @@ class _SessionRequestContextManager:
     def __init__(
         self, coro: Coroutine[_Yielded, None, ClientResponse], session: ClientSession
     ) -> None:
+        self._session = session
         self._coro = coro
         self._resp: ClientResponse | None = None
-        self._session = session
 
     async def __aenter__(self) -> ClientResponse:
         try:
-            self._resp = await self._coro
+            response = await self._coro
         except BaseException:
-            await self._session.close()
+            await self._session.close()  # no response to hand back: the session goes now
             raise
-        return self._resp
+        self._resp = response
+        return response
 
     async def __aexit__(
         self,

@@ -38,32 +38,36 @@ class _CommonOptions(TypedDict, total=False):
     """Every request option but ``data`` and ``allow_redirects``, which some verbs name in their
     own signature (with the default that verb has)."""
 
+    # what is sent
     params: Query
     json: Any
-    cookies: LooseCookies | None
     headers: LooseHeaders | None
     skip_auto_headers: Iterable[str] | None
+    cookies: LooseCookies | None
     auth: BasicAuth | None
-    max_redirects: int
     compress: str | bool | None
     chunked: bool | None
     expect100: bool
-    raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] | None
-    read_until_eof: bool
+    upload_tracker: UploadTracker | None
+    # where it goes, and how securely
     proxy: StrOrURL | None
     proxy_auth: BasicAuth | None
-    timeout: ClientTimeout | _SENTINEL | None
+    proxy_headers: LooseHeaders | None
     ssl: SSLContext | bool | Fingerprint
     server_hostname: str | None
-    proxy_headers: LooseHeaders | None
-    trace_request_ctx: object
+    # how the answer is read
+    max_redirects: int
+    raise_for_status: bool | Callable[[ClientResponse], Awaitable[None]] | None
+    read_until_eof: bool
     read_bufsize: int | None
     auto_decompress: bool | None
     max_line_size: int | None
     max_field_size: int | None
     max_headers: int | None
+    # around the call
+    timeout: ClientTimeout | _SENTINEL | None
     middlewares: Sequence[ClientMiddlewareType] | None
-    upload_tracker: UploadTracker | None
+    trace_request_ctx: object
 
 
 class _RequestOptions(_CommonOptions, total=False):
@@ -95,25 +99,28 @@ class _PostOptions(_CommonOptions, total=False):
 class _WSConnectOptions(TypedDict, total=False):
     """``session.ws_connect(url, **options)``."""
 
+    # the opening handshake
     method: str
-    protocols: Iterable[str]
-    timeout: ClientWSTimeout | _SENTINEL
-    receive_timeout: float | None
-    autoclose: bool
-    autoping: bool
-    heartbeat: float | None
-    auth: BasicAuth | None
-    origin: str | None
     params: Query
     headers: LooseHeaders | None
+    auth: BasicAuth | None
+    origin: str | None
+    protocols: Iterable[str]
+    compress: int
+    # the route and its security
     proxy: StrOrURL | None
     proxy_auth: BasicAuth | None
+    proxy_headers: LooseHeaders | None
     ssl: SSLContext | bool | Fingerprint
-    verify_ssl: bool | None
+    server_hostname: str | None
+    verify_ssl: bool | None  # deprecated, as the two below: ssl= replaces them
     fingerprint: bytes | None
     ssl_context: SSLContext | None
-    server_hostname: str | None
-    proxy_headers: LooseHeaders | None
-    compress: int
+    # the open connection
+    timeout: ClientWSTimeout | _SENTINEL
+    receive_timeout: float | None
+    heartbeat: float | None
+    autoping: bool
+    autoclose: bool
     max_msg_size: int
     decode_text: bool

@@ -70,21 +70,22 @@ class _ConnectionLost(Exception):
 class ClientWebSocketResponse:
     """An open websocket: send and receive messages, close with a code."""
 
+    # Positional order as aiohttp's, since ws_response_class= subclasses receive these.
     def __init__(
         self,
-        reader: WebSocketReader,
-        writer: WebSocketWriter,
-        protocol: str | None,
-        response: ClientResponse,
+        reader: WebSocketReader,  # the server's frames, parsed
+        writer: WebSocketWriter,  # our frames, masked and sent
+        protocol: str | None,  # the subprotocol the server picked
+        response: ClientResponse,  # the 101 that opened the websocket
         timeout: ClientWSTimeout,
-        autoclose: bool,
-        autoping: bool,
+        autoclose: bool,  # answer a CLOSE from the server at once
+        autoping: bool,  # answer PINGs and swallow PONGs
         loop: asyncio.AbstractEventLoop,
         *,
-        heartbeat: float | None = None,
-        compress: int = 0,
+        heartbeat: float | None = None,  # seconds between our PINGs
+        compress: int = 0,  # permessage-deflate window bits, 0 for none
         client_notakeover: bool = False,
-        connection: ResponseHandler | None = None,
+        connection: ResponseHandler | None = None,  # the upgraded socket's protocol
     ) -> None:
         assert connection is not None, "the upgraded connection's protocol is required"
         self._reader = reader
