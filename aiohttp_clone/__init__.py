@@ -7,7 +7,9 @@ websocket mask); ``_twins.ACTIVE`` says it per twin.
 
 __version__ = "0.1.0"
 
-from . import _twins, hdrs
+# http_*: aiohttp's ``import aiohttp`` leaves these faces reachable as attributes
+# (``aiohttp.http_exceptions.HttpProcessingError``); code written that way keeps working.
+from . import _twins, hdrs, http_exceptions, http_parser, http_websocket  # noqa: F401
 from ._http.content_coding import set_zlib_backend
 from ._http.messages import HttpVersion, HttpVersion10, HttpVersion11
 from ._values import ClientTimeout, Fingerprint, RequestInfo

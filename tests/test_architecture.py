@@ -7,6 +7,8 @@ these pass.
 import ast
 import importlib
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -373,6 +375,21 @@ def test_top_level_api_name(name: str) -> None:
 )
 def test_aiohttp_import_path_still_works(module: str, name: str) -> None:
     assert hasattr(importlib.import_module(f"aiohttp_clone.{module}"), name)
+
+
+def test_aiohttp_submodules_are_attributes_after_a_plain_import() -> None:
+    """``import aiohttp`` makes ``aiohttp.http_exceptions.X`` and the like work without importing
+    the submodule; code that relies on it must keep working. A fresh interpreter, since this
+    one has imported every module by now."""
+    modules = sorted({*AIOHTTP_PATHS, "http_websocket"})
+    probe = (
+        "import aiohttp_clone; "
+        f"print(' '.join(m for m in {modules!r} if not hasattr(aiohttp_clone, m)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == []
 
 
 def test_the_architecture_page_names_every_module() -> None:
