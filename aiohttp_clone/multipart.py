@@ -288,9 +288,16 @@ class MultipartWriter(Payload):
         return "".join(pieces)
 
     async def close(self) -> None:
-        await super().close()
+        """Awaits each part's ``close()``: a part may be a Payload subclass that overrides it."""
+        Payload._close(self)
         for part in self._parts:
             await part.payload.close()
+
+    def _close(self) -> None:
+        # The request closes a body still being written from a callback, through this.
+        super()._close()
+        for part in self._parts:
+            part.payload._close()
 
 
 # --- reading --------------------------------------------------------------------------------

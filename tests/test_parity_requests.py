@@ -2,6 +2,7 @@
 against the same servers, held here against real peers on loopback."""
 
 import asyncio
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -114,6 +115,35 @@ async def test_file_body_is_closed_after_the_request(raw_server, tmp_path: Path)
         with path.open("rb") as handle:
             async with session.post(server.url, data=handle) as resp:
                 assert (await resp.read()).endswith(b"||file contents")
+            assert handle.closed
+
+
+async def answer_before_the_body(reader, writer) -> None:
+    """Answers as soon as the head is in and reads no body: the client's upload is still
+    being written when its response ends."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(OK)
+    await writer.drain()
+    with contextlib.suppress(ConnectionError):
+        await reader.read()  # until the client gives up on the connection
+
+
+async def test_multipart_file_parts_are_closed_when_the_upload_ends_late(
+    raw_server, tmp_path: Path
+) -> None:
+    server = await raw_server(answer_before_the_body)
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (16 * 1024 * 1024))  # far more than the socket buffers hold
+    async with aiohttp.ClientSession() as session:
+        with path.open("rb") as handle:
+            form = aiohttp.FormData()
+            form.add_field("file", handle, filename="big.bin")
+            async with session.post(server.url, data=form) as resp:
+                assert resp.status == 200
+            for _ in range(200):  # the writer ends once the connection is closed
+                if handle.closed:
+                    break
+                await asyncio.sleep(0.01)
             assert handle.closed
 
 
