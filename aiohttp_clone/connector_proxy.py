@@ -121,6 +121,7 @@ async def _open_tunnel(
     protocol.transport.write(
         serialize_request_head(hdrs.METH_CONNECT, target, HttpVersion11, headers)
     )
+    protocol.request_sent()  # the proxy's silence now counts against sock_read
     message, _ = await head
     if 200 <= message.code < 300:
         if not protocol.leftover:

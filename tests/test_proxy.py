@@ -6,6 +6,7 @@ the origin; ``proxy_server`` is pproxy, an independent implementation, in a subp
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from pathlib import Path
@@ -203,6 +204,19 @@ async def test_connect_to_forbidden_origin_is_proxy_error(recording_proxy) -> No
             await session.get("https://example.invalid/", proxy=recording_proxy.url)
         assert info.value.status == 403
     assert recording_proxy.requests[0].target == "example.invalid:443"
+
+
+async def test_sock_read_covers_the_proxys_connect_answer(raw_server) -> None:
+    async def silent_proxy(reader, writer) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the CONNECT, then nothing
+        await reader.read()
+
+    proxy = await raw_server(silent_proxy)
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=0.2)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with asyncio.timeout(10):  # bounds the test if sock_read never fires
+            with pytest.raises(aiohttp.SocketTimeoutError):
+                await session.get("https://example.invalid/", proxy=proxy.url)
 
 
 async def test_tls_verification_inside_the_tunnel(https_server, recording_proxy) -> None:
