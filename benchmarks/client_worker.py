@@ -28,13 +28,12 @@ import importlib
 import json
 import os
 import sys
-import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from benchmarks.raw_client import bench_raw
-from benchmarks.workloads import POST_DOC, WORKLOADS, Workload, result_line, run_for
+from benchmarks.workloads import POST_DOC, WORKLOADS, Workload, measure
 
 READ_CHUNK = 65536
 
@@ -180,21 +179,15 @@ async def bench_websocket(args: argparse.Namespace, workload: Workload) -> dict[
             first = await op()
             if first != size:
                 raise AssertionError(f"echo of {size} bytes came back with {first}")
-            if args.warmup > 0:
-                await run_for(op, 1, args.warmup, None)
-            cpu = time.process_time()
-            ops, units, elapsed = await run_for(op, 1, args.duration, args.count)
-            cpu = time.process_time() - cpu
+            run = await measure([op], args)
         finally:
             await close()
     finally:
         await client.close()
-    if units != ops * size:
-        raise AssertionError(f"{ops} echoes carried {units} bytes, expected {ops * size}")
-    # The client's own CPU (user + system) per round trip: steadier than the rate when the
-    # machine is shared, since it leaves out time spent waiting for the CPU.
-    per_op = round(cpu / max(ops, 1) * 1e6, 2)
-    return result_line(args, workload.unit, ops, units, elapsed, impl=impl, cpu_us_per_op=per_op)
+    expected = run.ops * size
+    if run.units != expected:
+        raise AssertionError(f"{run.ops} echoes carried {run.units} bytes, expected {expected}")
+    return run.result(args, workload.unit, impl=impl)
 
 
 async def bench_client(args: argparse.Namespace) -> dict[str, Any]:
@@ -216,16 +209,11 @@ async def bench_client(args: argparse.Namespace) -> dict[str, Any]:
         warm_url = args.url.rstrip("/") + "/small"
         for _ in range(max(1, workload.concurrency)):  # connections up and code paths warm
             await client.get(warm_url)
-        if args.warmup > 0:
-            once = 1 if workload.op == "stream" else None  # one big download is warm enough
-            await run_for(op, workload.concurrency, args.warmup, once)
-        cpu = time.process_time()
-        ops, units, elapsed = await run_for(op, workload.concurrency, args.duration, args.count)
-        cpu = time.process_time() - cpu
+        once = 1 if workload.op == "stream" else None  # one big download is warm enough
+        run = await measure([op] * workload.concurrency, args, once)
     finally:
         await client.close()
-    per_op = round(cpu / max(ops, 1) * 1e6, 2)
-    return result_line(args, workload.unit, ops, units, elapsed, impl=impl, cpu_us_per_op=per_op)
+    return run.result(args, workload.unit, impl=impl)
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from typing import Any, cast
 
-from benchmarks.workloads import WORKLOADS, Op, Workload, post_body, result_line, run_each
+from benchmarks.workloads import WORKLOADS, Op, Workload, measure, post_body
 
 PIPELINE_DEPTH = 16
 READ_BUFFER_SIZE = 256 * 1024  # the size aiohttp_clone reads with (client_proto.py)
@@ -182,21 +181,13 @@ async def bench_raw_http(
 
     ops = [op_for(conn) for conn in conns]
     try:
-        if args.warmup > 0:
-            once = len(ops) if workload.op == "stream" else None  # one download is warm enough
-            await run_each(ops, args.warmup, once)
-        cpu = time.process_time()
-        batches, units, elapsed = await run_each(ops, args.duration, args.count)
-        cpu = time.process_time() - cpu
+        once = len(ops) if workload.op == "stream" else None  # one download is warm enough
+        run = await measure(ops, args, once)  # counts batches of ``depth`` requests
     finally:
         for conn in conns:
             if conn.transport is not None:
                 conn.transport.close()
-    requests = batches * depth
-    per_op = round(cpu / max(requests, 1) * 1e6, 2)
-    return result_line(
-        args, workload.unit, requests, units, elapsed, depth=depth, cpu_us_per_op=per_op
-    )
+    return run.result(args, workload.unit, batch=depth, depth=depth)
 
 
 # ------------------------------------------------------------------------------- websockets
@@ -288,15 +279,10 @@ async def bench_raw_ws(args: argparse.Namespace, workload: Workload) -> dict[str
             await proto.echo(frame, reply)
             return size
 
-        if args.warmup > 0:
-            await run_each([op], args.warmup, None)
-        cpu = time.process_time()
-        ops, units, elapsed = await run_each([op], args.duration, args.count)
-        cpu = time.process_time() - cpu
+        run = await measure([op], args)
     finally:
         transport.close()
-    per_op = round(cpu / max(ops, 1) * 1e6, 2)
-    return result_line(args, workload.unit, ops, units, elapsed, cpu_us_per_op=per_op)
+    return run.result(args, workload.unit)
 
 
 async def bench_raw(args: argparse.Namespace) -> dict[str, Any]:

@@ -81,11 +81,36 @@ async def run_each(ops: Sequence[Op], duration: float, count: int | None) -> tup
     return done, units, time.perf_counter() - start
 
 
-async def run_for(
-    op: Op, concurrency: int, duration: float, count: int | None
-) -> tuple[int, int, float]:
-    """``run_each`` with one op shared by ``concurrency`` tasks."""
-    return await run_each([op] * concurrency, duration, count)
+@dataclass(frozen=True)
+class Measured:
+    """One measured run: what ``run_each`` counted, and the CPU this process spent on it."""
+
+    ops: int
+    units: int
+    elapsed: float
+    cpu: float  # seconds of user + system time
+
+    def result(
+        self, args: argparse.Namespace, unit: str, batch: int = 1, **extra: Any
+    ) -> dict[str, Any]:
+        """The worker's result line; each counted op was ``batch`` requests (pipelining)."""
+        ops = self.ops * batch
+        # The client's own CPU per operation: steadier than the rate when the machine is
+        # shared, since it leaves out time spent waiting for the CPU.
+        cpu_us = round(self.cpu / max(ops, 1) * 1e6, 2)
+        return result_line(args, unit, ops, self.units, self.elapsed, **extra, cpu_us_per_op=cpu_us)
+
+
+async def measure(
+    ops: Sequence[Op], args: argparse.Namespace, warmup_count: int | None = None
+) -> Measured:
+    """``args.warmup`` seconds (or ``warmup_count`` ops) unmeasured, then the measured run:
+    ``args.duration`` seconds or ``args.count`` ops."""
+    if args.warmup > 0:
+        await run_each(ops, args.warmup, warmup_count)
+    cpu = time.process_time()
+    done, units, elapsed = await run_each(ops, args.duration, args.count)
+    return Measured(done, units, elapsed, time.process_time() - cpu)
 
 
 def peak_rss_mb() -> float:
