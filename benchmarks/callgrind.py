@@ -22,7 +22,6 @@ its 202k instructions for this document, measured the same way).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -31,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.records import provenance, publish_name, write_results
-from benchmarks.runner import ROOT, BenchServer, log, split_client, worker_env
+from benchmarks.runner import (
+    ROOT,
+    BenchServer,
+    log,
+    parse_worker_output,
+    split_client,
+    worker_command,
+    worker_env,
+)
 from benchmarks.workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -66,17 +73,13 @@ def counted_run(
     """One worker under callgrind: its instructions, and those of each excluded function."""
     name, loop = split_client(spec)
     out = tmp / f"{name}-{loop}-{workload}-{count}.callgrind"
-    cmd = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-        sys.executable, "-m", "benchmarks.client_worker", "--client", name,
-        "--workload", workload, "--url", url, "--count", str(count),
-        "--duration", "1000", "--warmup", "0", "--loop", loop,
-    ]  # fmt: skip
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+    timing = ["--count", str(count), "--duration", "1000", "--warmup", "0"]
+    cmd = valgrind + worker_command(spec, workload, url, *timing)
     proc = subprocess.run(
         cmd, cwd=ROOT, env=worker_env(name), capture_output=True, text=True, timeout=3600
     )
-    lines = proc.stdout.strip().splitlines()
-    result = json.loads(lines[-1]) if lines else {"error": proc.stderr.strip()[-300:]}
+    result = parse_worker_output(proc)
     if "error" in result:
         raise RuntimeError(f"{spec} {workload}: {result['error']}")
     if result["ops"] != count:

@@ -121,17 +121,33 @@ def worker_env(name: str) -> dict[str, str]:
     return env
 
 
-def run_worker(spec: str, workload: str, url: str, s: RunSpec) -> dict[str, Any]:
+def worker_command(spec: str, workload: str, url: str, *options: str) -> list[str]:
+    """The command line of one benchmarks/client_worker.py run (from ROOT); ``options`` add
+    its timing flags."""
     name, loop = split_client(spec)
-    cmd = [
+    return [
         sys.executable, "-m", "benchmarks.client_worker",
-        "--client", name, "--workload", workload, "--url", url,
-        "--duration", str(s.duration), "--warmup", str(s.warmup),
-        "--download-size", str(s.download_size), "--loop", loop,
+        "--client", name, "--workload", workload, "--url", url, *options, "--loop", loop,
     ]  # fmt: skip
+
+
+def parse_worker_output(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The worker's result: its last stdout line is JSON, else an ``error`` naming how it
+    ended."""
+    lines = proc.stdout.strip().splitlines()
+    try:
+        return dict(json.loads(lines[-1]))
+    except (IndexError, ValueError):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"worker exited {proc.returncode}: {tail[0][:200]}"}
+
+
+def run_worker(spec: str, workload: str, url: str, s: RunSpec) -> dict[str, Any]:
+    timing = ["--duration", str(s.duration), "--warmup", str(s.warmup)]
+    cmd = worker_command(spec, workload, url, *timing, "--download-size", str(s.download_size))
     if s.client_cpu is not None:
         cmd += ["--cpu", str(s.client_cpu)]
-    env = worker_env(name)
+    env = worker_env(split_client(spec)[0])
     timeout = s.duration + s.warmup + 120
     try:
         proc = subprocess.run(
@@ -139,12 +155,7 @@ def run_worker(spec: str, workload: str, url: str, s: RunSpec) -> dict[str, Any]
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f}s"}
-    lines = proc.stdout.strip().splitlines()
-    try:
-        return dict(json.loads(lines[-1]))
-    except (IndexError, ValueError):
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"worker exited {proc.returncode}: {tail[0][:200]}"}
+    return parse_worker_output(proc)
 
 
 def run_rounds(
