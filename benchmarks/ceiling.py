@@ -27,8 +27,7 @@ RAW_CLIENTS = frozenset({"raw", PROBE})
 
 def probe_name(workload: str) -> str:
     """The raw client meant to set this workload's ceiling."""
-    w = WORKLOADS[workload]
-    return PROBE if w.concurrency > 1 and not w.websocket else "raw"
+    return PROBE if WORKLOADS[workload].probed_by_pipelining else "raw"
 
 
 def ceiling(workload: str, row: dict[str, dict[str, Any]]) -> dict[str, Any] | None:

@@ -104,8 +104,7 @@ def supported(spec: str, workload: str) -> bool:
 def runs(spec: str, workload: str) -> bool:
     """Whether the spec runs at all: the probe only where requests can be in flight together."""
     if split_client(spec)[0] == PROBE:
-        w = WORKLOADS[workload]
-        return w.concurrency > 1 and not w.websocket
+        return WORKLOADS[workload].probed_by_pipelining
     return True
 
 

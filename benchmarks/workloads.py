@@ -34,6 +34,12 @@ class Workload:
     def websocket(self) -> bool:
         return self.op.startswith("ws_")
 
+    @property
+    def probed_by_pipelining(self) -> bool:
+        """Whether the pipelining raw client probes this workload's ceiling: only where
+        requests can be in flight together (concurrent HTTP, not a websocket's echoes)."""
+        return self.concurrency > 1 and not self.websocket
+
 
 WORKLOADS: dict[str, Workload] = {
     "seq": Workload("/small", 1, "req/s", "get", SMALL_LEN, "sequential keep-alive GETs"),

@@ -66,7 +66,7 @@ def bench_url() -> Iterator[str]:
 
 
 RAW_RUNS = [("raw", w) for w in WORKLOADS] + [
-    ("raw-pipelined", w) for w, spec in WORKLOADS.items() if spec.concurrency > 1
+    ("raw-pipelined", w) for w, spec in WORKLOADS.items() if spec.probed_by_pipelining
 ]
 
 
