@@ -24,12 +24,11 @@ from typing import Any
 
 from benchmarks.ceiling import ceilings
 from benchmarks.chart import write_chart
-from benchmarks.records import provenance, publish_name, write_results
+from benchmarks.records import RESULTS, provenance, publish_name, write_results
 from benchmarks.report import SERVER_TITLES, render
 from benchmarks.runner import PROBE, BenchServer, RunSpec, log, run_rounds
 from benchmarks.workloads import WORKLOADS
 
-RESULTS = Path(__file__).resolve().parent / "results"
 # aiohttp-py: aiohttp with AIOHTTP_NO_EXTENSIONS=1, the peer of aiohttp_clone-py.
 BASE_CLIENTS = ["aiohttp_clone", "aiohttp_clone-py", "aiohttp", "aiohttp-py", "httpx", "raw"]
 UVLOOP_CLIENTS = ["aiohttp_clone@uvloop", "aiohttp@uvloop", "raw@uvloop"]

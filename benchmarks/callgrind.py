@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.records import provenance, publish_name, write_results
+from benchmarks.records import RESULTS, provenance, publish_name, write_results
 from benchmarks.runner import (
     ROOT,
     BenchServer,
@@ -41,7 +41,6 @@ from benchmarks.runner import (
 )
 from benchmarks.workloads import WORKLOADS
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_EXCLUDE = {"post_json": ["encoder_call"]}
 ANNOTATE_LINE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+(?:\S*:)?(\S+?)(?:'\d+)?\s+\[")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmarks.runner import ROOT
 
+RESULTS = Path(__file__).resolve().parent / "results"  # the latest run's files (ignored by git)
 PUBLISHED = Path(__file__).resolve().parent / "published"
 INLINE = 160  # a JSON value whose one-line form is this short stays on one line
 
