@@ -62,14 +62,22 @@ def log(message: str) -> None:
 
 
 class BenchServer:
-    def __init__(self, cpu: int | None, poll: bool) -> None:
+    """benchmarks/server.py in its own process; ``url`` is its base URL once it listens.
+
+    Its stderr is piped away unless ``show_stderr`` (the soak run and the pytest benchmarks
+    let a failing server speak on the console)."""
+
+    def __init__(
+        self, cpu: int | None = None, poll: bool = False, *, show_stderr: bool = False
+    ) -> None:
         cmd = [sys.executable, "-m", "benchmarks.server", "--port", "0"]
         if cpu is not None:
             cmd += ["--cpu", str(cpu)]
         if poll:
             cmd.append("--poll")
+        stderr = None if show_stderr else subprocess.PIPE
         self.process = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # the server prints "PORT n" once it listens

@@ -23,15 +23,13 @@ import asyncio
 import collections
 import os
 import resource
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp_clone
+from benchmarks.runner import BenchServer
 
-ROOT = Path(__file__).resolve().parent.parent
 INTERVAL = 10.0
 
 
@@ -55,33 +53,6 @@ def raise_fd_limit() -> int:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-class Server:
-    """benchmarks/server.py in its own process; it prints ``PORT n`` once it listens."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.server", "--port", "0"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("PORT "):
-            self.stop()
-            raise RuntimeError(f"the benchmark server did not start: {line!r}")
-        self.url = f"http://127.0.0.1:{int(line.split()[1])}/small"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 def outcome_of(exc: BaseException) -> str:
@@ -262,9 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             f"process) need one fd per connection, so some connections will fail",
             flush=True,
         )
-    server = Server()
+    server = BenchServer(show_stderr=True)
+    url = server.url + "/small"
     try:
-        return burst(args, server.url) if args.burst else soak(args, server.url)
+        return burst(args, url) if args.burst else soak(args, url)
     finally:
         server.stop()
 

@@ -10,18 +10,15 @@ One round is ``BATCH`` sequential keep-alive GETs against the benchmark server's
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 import aiohttp_clone as aiohttp
+from benchmarks.runner import BenchServer
 
-ROOT = Path(__file__).resolve().parent.parent
 BATCH = 200
 SIGNALS = (
     "on_request_start",
@@ -35,18 +32,11 @@ SIGNALS = (
 
 @pytest.fixture(scope="module")
 def small_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.server", "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+    server = BenchServer(show_stderr=True)
     try:
-        assert line.startswith("PORT "), line
-        yield f"http://127.0.0.1:{line.split()[1]}/small"
+        yield server.url + "/small"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 def _trace_configs(kind: str) -> list[aiohttp.TraceConfig]:

@@ -14,34 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.runner import BenchServer
+
 BATCH = 200
 CASES = {"32B-text": (32, False), "64KiB-binary": (65536, True)}
 
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.server", "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+    server = BenchServer(show_stderr=True)
     try:
-        assert line.startswith("PORT "), line
-        yield f"http://127.0.0.1:{int(line.split()[1])}/ws"
+        yield server.url + "/ws"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 @pytest.mark.parametrize("case", list(CASES))
