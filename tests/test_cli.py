@@ -26,6 +26,7 @@ import trustme
 import aiohttp_clone
 from aiohttp_clone.cli import exit_code_for_status, split_words
 from aiohttp_clone.cli.bench import percentile
+from aiohttp_clone.cli.exits import exit_code_for_refused
 from aiohttp_clone.cli.items import ItemError, split_item
 from aiohttp_clone.cli.progress import Progress, format_duration, format_size
 from tests.asgi_app import HELLO, JSON_DOC, byte_pattern
@@ -555,6 +556,13 @@ def test_split_words_method_detection() -> None:
 def test_exit_code_for_status() -> None:
     assert [exit_code_for_status(s, followed=False) for s in (200, 302, 404, 500)] == [0, 3, 4, 5]
     assert exit_code_for_status(304, followed=True) == 0
+
+
+def test_a_refused_download_exits_as_check_status_would_and_never_0() -> None:
+    for status in range(300, 600):
+        assert exit_code_for_refused(status) == exit_code_for_status(status, followed=False)
+    # Above 599 --check-status has no code for the answer, but -o still refused to save it.
+    assert (exit_code_for_status(600, followed=False), exit_code_for_refused(600)) == (0, 5)
 
 
 def test_progress_text() -> None:

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from .. import USING_C_EXTENSIONS, __version__, encode_basic_auth
 from . import bench as cli_bench
 from .checks import UsageParser, check_header, check_url, positive_seconds
-from .exits import EXIT_CODES_HELP, EXIT_ERROR, EXIT_OK
+from .exits import BENCH_PROG, EXIT_CODES_HELP, EXIT_ERROR, EXIT_OK, PROG, exit_code_for_status
 from .failures import Outcome, describe, exit_code_for, report, report_partial
 from .items import ItemError, RequestItems, parse_items
 from .output import Style, wants_colour
@@ -29,7 +29,6 @@ from .transfer import Options, RequestPlan, perform
 
 __all__ = ("build_options", "build_parser", "build_plan", "exit_code_for_status", "main")
 
-PROG = "aiohttp-clone"
 JSON_TYPE = "application/json"
 JSON_ACCEPT = "application/json, */*;q=0.5"
 FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
@@ -66,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         usage="%(prog)s [options] [METHOD] URL [ITEM ...]",
         description="Send one HTTP request and show the answer. "
-        f"Run '{PROG} bench --help' for the load generator.",
+        f"Run '{BENCH_PROG} --help' for the load generator.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -274,15 +273,6 @@ def build_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         resume=args.resume,
         save_errors=args.save_errors,
     )
-
-
-def exit_code_for_status(status: int, followed: bool) -> int:
-    """httpie's convention: 3 for an unfollowed redirect, 4 for 4xx, 5 for 5xx, else 0."""
-    if 300 <= status < 400:
-        return 0 if followed else 3
-    if 400 <= status < 600:
-        return status // 100
-    return EXIT_OK
 
 
 def run(plan: RequestPlan, options: Options, check_status: bool) -> int:

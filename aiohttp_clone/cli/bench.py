@@ -24,11 +24,10 @@ from .checks import (
     positive_int,
     positive_seconds,
 )
-from .exits import EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK
+from .exits import BENCH_EXIT_CODES_HELP, BENCH_PROG, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK
 
 __all__ = ("BenchResult", "build_parser", "main", "percentile", "run_bench")
 
-PROG = "aiohttp-clone bench"
 _ERROR_TEXT_MAX = 100  # one error kind per line in the report, however long its message
 
 
@@ -52,21 +51,12 @@ class BenchResult:
         return sum(self.errors.values())
 
 
-_EPILOG = """\
-exit codes:
-  0    every request got an answer (whatever its status)
-  1    bad input (usage, URL, option values)
-  2    some or all requests failed: cannot connect, TLS failure, timeout, broken off
-  130  interrupted (Ctrl-C)
-"""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = UsageParser(
-        prog=PROG,
+        prog=BENCH_PROG,
         description="Send N requests from C concurrent workers and report throughput "
         "and latency percentiles.",
-        epilog=_EPILOG,
+        epilog=BENCH_EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import ClientResponse, hdrs
-from .exits import EXIT_NETWORK
+from .exits import EXIT_NETWORK, exit_code_for_refused
 from .failures import DownloadRefused, Outcome, report
 from .progress import Progress
 
@@ -27,11 +27,6 @@ CHUNK = 65536  # bytes per read when streaming a body: large enough to keep sysc
 _RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", re.IGNORECASE)
 _UNSATISFIED = re.compile(r"bytes\s+\*/(\d+)\s*", re.IGNORECASE)
 _RANGE_NOT_SATISFIABLE = 416
-
-
-def _status_exit_code(status: int) -> int:
-    """httpie's codes for an answer that is not the file: 3 for 3xx, 4 for 4xx, 5 otherwise."""
-    return min(max(status // 100, 3), 5)
 
 
 class Download:
@@ -67,7 +62,7 @@ class Download:
             reason = f"{status} {response.reason or ''}".rstrip()
             raise DownloadRefused(
                 f"HTTP {reason}: not saved to {self.path} (--save-errors saves such answers)",
-                _status_exit_code(status),
+                exit_code_for_refused(status),
             )
         start = self._resume_point(response)
         await self._stream(response, start, outcome, show_progress)
@@ -82,7 +77,7 @@ class Download:
         raise DownloadRefused(
             f"cannot resume {self.path} at byte {self.offset}: the server {server_has} "
             f"(416 Range Not Satisfiable); remove {self.path} to download it again",
-            _status_exit_code(response.status),
+            exit_code_for_refused(response.status),
         )
 
     def _resume_point(self, response: ClientResponse) -> int:

@@ -21,17 +21,27 @@ from .. import (
     ServerTimeoutError,
     TooManyRedirects,
 )
+from .._values import DEFAULT_TIMEOUT
 from .exits import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_TOO_MANY_REDIRECTS,
+    PROG,
 )
 
 __all__ = ("DownloadRefused", "Outcome", "describe", "exit_code_for", "report", "report_partial")
 
-PROG = "aiohttp-clone"
-CONNECT_TIMEOUT = 30.0  # without --timeout, still give up on a host that never answers
+
+def _library_connect_timeout() -> float:
+    """The library's default ``sock_connect``: without --timeout, the command still gives up on
+    a host that never answers, as a session with default timeouts does."""
+    seconds = DEFAULT_TIMEOUT.sock_connect
+    assert seconds is not None, "the library's default timeout bounds connecting"
+    return float(seconds)
+
+
+CONNECT_TIMEOUT = _library_connect_timeout()
 
 
 class DownloadRefused(Exception):
