@@ -78,9 +78,7 @@ def client_list(args: argparse.Namespace, uvloop: bool) -> list[str]:
 
 
 def table_plans(args: argparse.Namespace, quick: bool, clients: list[str]) -> list[TablePlan]:
-    servers = ["sleeps"] if args.server_sleeps else [args.server]
-    if servers == ["both"]:
-        servers = ["polls", "sleeps"]
+    servers = ["polls", "sleeps"] if args.server == "both" else [args.server]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if "polls" in servers and cpus < 2:
         # A busy-polling server needs a core of its own; on one it would starve the clients.
@@ -133,7 +131,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--server", choices=["both", "polls", "sleeps"], default="both",
         help="which server tables to run (default both: busy-polling, then sleeping)",
     )  # fmt: skip
-    p.add_argument("--server-sleeps", action="store_true", help="only the sleeping-server table")
+    p.add_argument(
+        "--server-sleeps", dest="server", action="store_const", const="sleeps",
+        help="only the sleeping-server table",
+    )  # fmt: skip
     p.add_argument("--rounds", type=int, help="rounds per client and workload (default 3)")
     p.add_argument("--sleep-rounds", type=int, help="rounds of the second (sleeping) table")
     p.add_argument("--duration", type=float, help="seconds measured per run")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.__main__ import parse_args, settings_from
 from benchmarks.ceiling import ceiling, ceilings, server_bound, set_by_probe
 from benchmarks.raw_client import PIPELINE_DEPTH, ResponseEnds, bench_raw
 from benchmarks.report import render
@@ -113,6 +114,13 @@ def test_each_library_client_runs_the_build_its_name_says(
     assert result.get("error") is None, result
     assert result["impl"] == build
     assert result["ops"] > 0
+
+
+def test_the_server_sleeps_flag_plans_what_server_sleeps_plans() -> None:
+    flag = settings_from(parse_args(["--quick", "--server-sleeps"]))
+    named = settings_from(parse_args(["--quick", "--server", "sleeps"]))
+    assert [plan.server for plan in flag.tables] == ["sleeps"]
+    assert flag.tables == named.tables
 
 
 def cell(*samples: float) -> dict[str, Any]:
