@@ -240,8 +240,6 @@ class ClientWebSocketResponse:
             self._close_code = msg.data or _NO_STATUS_RECEIVED
             if not self._closed and self._autoclose:
                 await self.close()
-        elif kind is WSMsgType.CLOSING:
-            self._set_closing()
         return msg
 
     async def _receive_one(self, timeout: float | None) -> WSMessage:
