@@ -327,9 +327,7 @@ class ClientWebSocketResponse:
             await self._conn._drain_helper()
 
     async def send_bytes(self, data: bytes, compress: int | None = None) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        self._write_now(data, _BINARY, compress)  # send_frame, inlined
+        self._write_now(_bytes_like(data, "data"), _BINARY, compress)  # send_frame, inlined
         if self._must_drain():
             await self._conn._drain_helper()
 
@@ -346,10 +344,10 @@ class ClientWebSocketResponse:
         await self.send_bytes(dumps(data), compress)
 
     async def ping(self, message: bytes = b"") -> None:
-        await self.send_frame(_control_payload(message), WSMsgType.PING)
+        await self.send_frame(_bytes_like(message, "message"), WSMsgType.PING)
 
     async def pong(self, message: bytes = b"") -> None:
-        await self.send_frame(_control_payload(message), WSMsgType.PONG)
+        await self.send_frame(_bytes_like(message, "message"), WSMsgType.PONG)
 
     # -- closing --------------------------------------------------------------------------
 
@@ -562,11 +560,12 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
-def _control_payload(message: bytes) -> bytes:
-    """A ping/pong payload: bytes-like only (a str is refused, as in aiohttp)."""
-    if not isinstance(message, (bytes, bytearray, memoryview)):
-        raise TypeError(f"message argument must be byte-ish ({type(message)!r})")
-    return message
+def _bytes_like(value: bytes, argument: str) -> bytes:
+    """``value`` when it is bytes-like: a binary message or a ping/pong payload. Anything else,
+    a str included (as in aiohttp), is a TypeError naming the ``argument``."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{argument} argument must be byte-ish ({type(value)!r})")
+    return value
 
 
 def _discard(data: bytes) -> None:

@@ -536,13 +536,16 @@ async def test_receive_of_the_wrong_type(peer: PeerFactory, session) -> None:
             await ws.receive_json()
 
 
-async def test_ping_and_pong_take_bytes_only(peer: PeerFactory, session) -> None:
+async def test_ping_pong_and_send_bytes_take_bytes_only(peer: PeerFactory, session) -> None:
     server = await peer(answer_close)
+    refused = r"^{} argument must be byte-ish \(<class 'str'>\)$"
     async with session.ws_connect(server.url) as ws:
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=refused.format("message")):
             await ws.ping("text")  # type: ignore[arg-type]
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=refused.format("message")):
             await ws.pong("text")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=refused.format("data")):
+            await ws.send_bytes("text")  # type: ignore[arg-type]
         await ws.ping(bytearray(b"ab"))
         await ws.pong(memoryview(b"cd"))
     assert server.frames == [(0x89, b"ab"), (0x8A, b"cd"), (0x88, b"\x03\xe8")]
