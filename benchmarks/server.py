@@ -11,7 +11,7 @@ Paths: ``/small``, ``/headers30``, ``/chunked1m``, ``/download100m`` (or ``/down
 ``/gzip-json``, ``/post``, and ``/ws``: a websocket echo (RFC 6455). Anything else is 404.
 
 The echo is as small as the HTTP side: after the 101, each client frame is unmasked (with
-aiohttp_clone's C mask when it is built, else one big-integer XOR) and sent straight back
+aiohttp_clone's C mask when it is built, else its pure-Python twin) and sent straight back
 unmasked with the same first byte, so fragments, text and binary echo as they came; pings are
 answered with pongs and a close is returned before the socket is closed. No UTF-8 validation,
 no extensions: the server trusts the client, which is all a benchmark server needs to do.
@@ -89,20 +89,13 @@ WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
-def _unmask_py(key: bytes, data: memoryview) -> None:
-    """Fallback when aiohttp_clone is not built: one XOR of the whole payload as an integer."""
-    size = len(data)
-    keys = (key * (size // 4 + 1))[:size]
-    data[:] = (int.from_bytes(data, "little") ^ int.from_bytes(keys, "little")).to_bytes(
-        size, "little"
-    )
-
-
 def _load_unmask() -> Callable[[bytes, memoryview], None]:
-    try:  # the project's own C mask, whatever AIOHTTP_CLONE_NO_EXTENSIONS says
+    """The project's own C mask, whatever AIOHTTP_CLONE_NO_EXTENSIONS says; its pure-Python
+    twin (the same bytes) when the C one is not built."""
+    try:
         from aiohttp_clone._websocket.mask_c import websocket_mask
     except ImportError:
-        return _unmask_py
+        from aiohttp_clone._websocket.mask_py import websocket_mask
     return cast(Callable[[bytes, memoryview], None], websocket_mask)
 
 
