@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from http.cookies import Morsel, SimpleCookie
 from typing import Any, Protocol
 
-from ._http.set_cookie import CookieMorsel, cookie_expiry
+from ._http.set_cookie import CookieMorsel, settle_expiry
 
 __all__ = ("JarFile", "Record", "load", "save")
 
@@ -226,7 +226,7 @@ def _saved_expiry(
             k: str(attributes[k]) for k in ("max-age", "expires") if k in attributes
         }
         probe.update(relative)
-        return cookie_expiry(probe, time.time())
+        return settle_expiry(probe, time.time())
     try:
         expires = float(raw)
     except (TypeError, ValueError, OverflowError):

@@ -28,13 +28,12 @@ from yarl import URL
 
 from . import _cookie_files
 from ._http.set_cookie import (
-    cookie_expiry,
     is_valid_cookie,
     make_morsel,
-    max_age_seconds,
     parse_cookie_date,
     parse_set_cookie,
     parse_set_cookies,
+    settle_expiry,
 )
 from .abc import AbstractCookieJar, ClearCookiePredicate
 
@@ -321,8 +320,7 @@ class CookieJar(AbstractCookieJar):
             path = default_path
         morsel["domain"], morsel["path"] = domain, path
         now = time.time()
-        expires = cookie_expiry(morsel, now)
-        _drop_ignored_expiry(morsel)
+        expires = settle_expiry(morsel, now)
         if expires is not None and expires <= now:
             self._remove(domain, path, morsel.key)
             return
@@ -554,17 +552,6 @@ class CookieJar(AbstractCookieJar):
             raise ValueError(f"Malformed cookie attributes: {record.attributes!r}") from exc
         morsel["domain"], morsel["path"] = domain, path
         return _Entry(morsel, domain, path, record.host_only, record.expires)
-
-
-def _drop_ignored_expiry(morsel: Morsel[str]) -> None:
-    """Clear the Max-Age (or, when it does not apply, the Expires) that RFC 6265 ignores, as
-    aiohttp's jar does, so the stored Morsel shows only what governs it."""
-    if max_age_seconds(str(morsel["max-age"])) is not None:
-        return
-    morsel["max-age"] = ""
-    expires = morsel["expires"]
-    if expires and parse_cookie_date(str(expires)) is None:
-        morsel["expires"] = ""
 
 
 def _by_order(entry: _Entry) -> int:

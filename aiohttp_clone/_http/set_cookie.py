@@ -22,12 +22,12 @@ from .rules import CTL_EXCEPT_HTAB_RE
 __all__ = (
     "MAX_COOKIE_TIME",
     "CookieMorsel",
-    "cookie_expiry",
     "is_valid_cookie",
     "make_morsel",
     "parse_cookie_date",
     "parse_set_cookie",
     "parse_set_cookies",
+    "settle_expiry",
 )
 
 MAX_COOKIE_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: no expiry lies beyond it
@@ -144,13 +144,23 @@ def max_age_seconds(text: str) -> int | None:
     return int(digits) if len(digits) <= 12 else int(MAX_COOKIE_TIME)
 
 
-def cookie_expiry(morsel: Morsel[str], now: float) -> float | None:
-    """Absolute expiry time; Max-Age wins over Expires (RFC 6265 5.3 step 3)."""
+def settle_expiry(morsel: Morsel[str], now: float) -> float | None:
+    """The absolute expiry time, Max-Age winning over Expires (RFC 6265 5.3 step 3).
+
+    The attribute RFC 6265 ignores is cleared, as aiohttp's jar does, so that a stored Morsel
+    shows only what governs it: Max-Age when it is no number, Expires too when it is no date.
+    """
     max_age = max_age_seconds(str(morsel["max-age"]))
     if max_age is not None:
         return 0.0 if max_age <= 0 else min(now + max_age, MAX_COOKIE_TIME)
+    morsel["max-age"] = ""
     expires = morsel["expires"]
-    return parse_cookie_date(str(expires)) if expires else None
+    if not expires:
+        return None
+    when = parse_cookie_date(str(expires))
+    if when is None:
+        morsel["expires"] = ""
+    return when
 
 
 def parse_set_cookies(headers: Iterable[str]) -> list[Morsel[str]]:
