@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from http.cookies import Morsel, SimpleCookie
 from typing import Any, Protocol
 
-from ._http.set_cookie import CookieMorsel, settle_expiry
+from ._http.set_cookie import CookieMorsel, domain_match, settle_expiry
 
 __all__ = ("JarFile", "Record", "load", "save")
 
@@ -199,7 +199,7 @@ def _record_from_aiohttp(
     cookie_domain = cookie_domain.lower().lstrip(".")
     host_only = not cookie_domain and bool(group_domain)
     domain = group_domain if host_only else cookie_domain
-    if group_domain and cookie_domain and not _domain_match(group_domain, cookie_domain):
+    if group_domain and cookie_domain and not domain_match(group_domain, cookie_domain):
         return None
     attributes = {k: v for k, v in saved.items() if k in CookieMorsel._reserved}
     for key in ("domain", "path"):
@@ -207,10 +207,6 @@ def _record_from_aiohttp(
     path = path if path.startswith("/") else "/"
     expires = _saved_expiry(compound, name, saved, attributes)
     return Record(name, value, coded, domain, path, host_only, expires, attributes)
-
-
-def _domain_match(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
 
 
 def _saved_expiry(

@@ -28,6 +28,7 @@ from yarl import URL
 
 from . import _cookie_files
 from ._http.set_cookie import (
+    domain_match,
     is_valid_cookie,
     make_morsel,
     parse_cookie_date,
@@ -96,11 +97,6 @@ def _canonical_domain(domain: str) -> str | None:
         return URL.build(scheme="http", host=domain).raw_host
     except ValueError:
         return None
-
-
-def _domain_match(host: str, domain: str) -> bool:
-    """RFC 6265 5.1.3, for a host already known not to be an IP address."""
-    return host == domain or host.endswith("." + domain)
 
 
 def _path_match(request_path: str, cookie_path: str) -> bool:
@@ -305,7 +301,7 @@ class CookieJar(AbstractCookieJar):
         if "." not in domain and domain != "localhost":
             # A public suffix such as "com": allowed only as its own host (RFC 6265 5.3.5).
             return (host, True) if domain == host else None
-        if host and not _domain_match(host, domain):
+        if host and not domain_match(host, domain):
             return None
         return domain, False
 
@@ -493,7 +489,7 @@ class CookieJar(AbstractCookieJar):
         """Remove the cookies of ``domain`` and of its subdomains."""
         domain = domain.lower().lstrip(".")
         self._purge()
-        for entry in [e for e in self._entries() if e.domain and _domain_match(e.domain, domain)]:
+        for entry in [e for e in self._entries() if e.domain and domain_match(e.domain, domain)]:
             self._remove(entry.domain, entry.path, entry.name)
 
     # -- persistence -------------------------------------------------------------------------

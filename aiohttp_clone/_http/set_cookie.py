@@ -22,6 +22,7 @@ from .rules import CTL_EXCEPT_HTAB_RE
 __all__ = (
     "MAX_COOKIE_TIME",
     "CookieMorsel",
+    "domain_match",
     "is_valid_cookie",
     "make_morsel",
     "parse_cookie_date",
@@ -104,6 +105,12 @@ def make_morsel(
 def is_valid_cookie(name: str, value: str) -> bool:
     """Whether ``name=value`` can be stored and sent back in a Cookie header unchanged."""
     return bool(_NAME_RE.fullmatch(name)) and not _VALUE_CTL_RE.search(value)
+
+
+def domain_match(host: str, domain: str) -> bool:
+    """RFC 6265 5.1.3 for a host name: the domain itself or a subdomain of it (IP hosts are
+    the caller's to tell apart)."""
+    return host == domain or host.endswith("." + domain)
 
 
 def parse_cookie_date(text: str) -> float | None:
