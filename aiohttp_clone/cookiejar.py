@@ -28,6 +28,7 @@ from yarl import URL
 
 from . import _cookie_files
 from ._http.set_cookie import (
+    VALUE_CODEC,
     domain_match,
     is_valid_cookie,
     make_morsel,
@@ -58,7 +59,6 @@ _MAX_PER_REQUEST = 150
 _HEADER_BUDGET = 8190 - len("Cookie: ") + len("; ")
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
-_ENCODER: SimpleCookie = SimpleCookie()  # quotes values the way the stdlib sends them
 
 
 class InvalidCookieError(CookieError, ValueError):
@@ -279,7 +279,7 @@ class CookieJar(AbstractCookieJar):
             # Encoded now, as aiohttp does: a value that merely looks quoted ('"x"') is data,
             # and must not be mistaken later for a value the server quoted.
             key, text = name, str(value)
-            morsel = make_morsel(key, text, _ENCODER.value_encode(text)[1])
+            morsel = make_morsel(key, text, VALUE_CODEC.value_encode(text)[1])
         # The coded value too: one that opens with a quote is sent as it is.
         valid = isinstance(key, str) and is_valid_cookie(key, morsel.value + morsel.coded_value)
         if not valid:
@@ -364,7 +364,7 @@ class CookieJar(AbstractCookieJar):
         if not self._quote_cookie:
             coded = value
         elif coded[:1] != '"':
-            coded = _ENCODER.value_encode(value)[1]
+            coded = VALUE_CODEC.value_encode(value)[1]
         return make_morsel(morsel.key, value, coded, Morsel)
 
     def _evict(self, entries: Iterable[_Entry], number: int) -> None:

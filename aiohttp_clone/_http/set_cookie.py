@@ -21,6 +21,7 @@ from .rules import CTL_EXCEPT_HTAB_RE
 
 __all__ = (
     "MAX_COOKIE_TIME",
+    "VALUE_CODEC",
     "CookieMorsel",
     "domain_match",
     "is_valid_cookie",
@@ -67,7 +68,8 @@ _ATTRIBUTE_RE = re.compile(
 )
 _FLAG_ATTRS = frozenset({"secure", "httponly", "partitioned"})
 _VALUE_ATTRS = frozenset({"domain", "path", "expires", "max-age", "samesite", "version", "comment"})
-_ENCODER: SimpleCookie = SimpleCookie()
+# Quotes and unquotes cookie values the way the stdlib sends and reads them.
+VALUE_CODEC: SimpleCookie = SimpleCookie()
 
 # RFC 6265 5.1.1: the cookie-date grammar.
 _DATE_TOKEN_RE = re.compile(r"[^\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
@@ -193,7 +195,7 @@ def parse_set_cookie(header: str) -> Morsel[str] | None:
     name, coded, attributes = pair
     value = coded
     if len(coded) >= 2 and coded[0] == coded[-1] == '"':
-        value = _ENCODER.value_decode(coded)[0]
+        value = VALUE_CODEC.value_decode(coded)[0]
     morsel = make_morsel(name, value, coded)
     _apply_attributes(morsel, attributes)
     return morsel
@@ -253,4 +255,4 @@ def _attribute_value(match: re.Match[str]) -> str | bool | None:
         return None
     if len(raw) > _MAX_ATTRIBUTE_VALUE_LENGTH or "\t" in raw:
         return False
-    return _ENCODER.value_decode(raw)[0] if match["quoted"] else raw
+    return VALUE_CODEC.value_decode(raw)[0] if match["quoted"] else raw
