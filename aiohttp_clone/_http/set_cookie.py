@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from http.cookies import Morsel, SimpleCookie
 
-from .rules import CTL_EXCEPT_HTAB_RE
+from .rules import CTL_EXCEPT_HTAB_RE, QUOTED_STRING_PATTERN
 
 __all__ = (
     "MAX_COOKIE_TIME",
@@ -45,9 +45,8 @@ _NAME_RE = re.compile(r"[!#-+\--:<>-\[\]-~]+")
 _VALUE_CTL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
 _ATTRIBUTES_CTL_RE = CTL_EXCEPT_HTAB_RE
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
 # A quoted cookie value may hold ';', but only when the quotes close the value.
-_QUOTED_VALUE_RE = re.compile(rf"[ \t]*({_QUOTED})[ \t]*(?:;|\Z)", re.S)
+_QUOTED_VALUE_RE = re.compile(rf"[ \t]*({QUOTED_STRING_PATTERN})[ \t]*(?:;|\Z)", re.S)
 # RFC 1123 / RFC 850 dates (``Wed, 09 Jun 2100 10:18:14 GMT``) and asctime ones.
 _DATE = (
     r"\w{3}(?:\w*day)?,\s[\w\s-]{9,11}\s[\d:]{8}\sGMT"
@@ -59,7 +58,7 @@ _SEPARATORS_RE = re.compile(r"[\s;]*", re.A)
 _ATTRIBUTE_RE = re.compile(
     rf"""(?P<key>[!#-:<>-\[\]-~]+)
     (?:\s*=\s*(?:
-        (?P<quoted>{_QUOTED})(?=[\s;]|\Z)
+        (?P<quoted>{QUOTED_STRING_PATTERN})(?=[\s;]|\Z)
         |(?P<open>"[^;"]*)(?=;|\Z)
         |(?P<date>{_DATE})(?=[\s;]|\Z)
         |(?P<plain>[!#-:<-\[\]-~]*)(?=[\s;]|\Z)
