@@ -43,8 +43,6 @@ _MAX_ATTRIBUTE_VALUE_LENGTH = 1024
 _NAME_RE = re.compile(r"[!#-+\--:<>-\[\]-~]+")
 # A value may hold anything but control characters (tab included, as in aiohttp).
 _VALUE_CTL_RE = re.compile(r"[\x00-\x1f\x7f]")
-# A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
-_ATTRIBUTES_CTL_RE = CTL_EXCEPT_HTAB_RE
 # A quoted cookie value may hold ';', but only when the quotes close the value.
 _QUOTED_VALUE_RE = re.compile(rf"[ \t]*({QUOTED_STRING_PATTERN})[ \t]*(?:;|\Z)", re.S)
 # RFC 1123 / RFC 850 dates (``Wed, 09 Jun 2100 10:18:14 GMT``) and asctime ones.
@@ -214,7 +212,8 @@ def _split_pair(header: str) -> tuple[str, str, str] | None:
         coded = coded.strip(" \t")
     if not _NAME_RE.fullmatch(name) or _VALUE_CTL_RE.search(coded):
         return None
-    if len(name) + len(coded) > _MAX_PAIR_LENGTH or _ATTRIBUTES_CTL_RE.search(attributes):
+    # A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
+    if len(name) + len(coded) > _MAX_PAIR_LENGTH or CTL_EXCEPT_HTAB_RE.search(attributes):
         return None
     return name, coded, attributes
 
