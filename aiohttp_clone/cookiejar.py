@@ -37,6 +37,7 @@ from ._http.set_cookie import (
     parse_set_cookies,
     settle_expiry,
 )
+from ._values import ReadOptions
 from .abc import AbstractCookieJar, ClearCookiePredicate
 
 __all__ = (
@@ -54,9 +55,9 @@ _QUOTA_PER_DOMAIN = 150
 _MAX_TOTAL = 3300
 _EVICTED_AT_ONCE = 300
 _MAX_PER_REQUEST = 150
-# The whole "Cookie: ..." line fits in aiohttp's default max_field_size; the last "; " is not
-# sent, so it is given back.
-_HEADER_BUDGET = 8190 - len("Cookie: ") + len("; ")
+# The whole "Cookie: ..." line fits in the default max_field_size; the last "; " is not sent,
+# so it is given back.
+_HEADER_BUDGET = ReadOptions().max_field_size - len("Cookie: ") + len("; ")
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 
