@@ -69,6 +69,7 @@ class _Saved(Protocol):
     name: str
     domain: str
     path: str
+    group: str  # the path without trailing "/": aiohttp's grouping
     host_only: bool
     expires: float | None
     morsel: Morsel[str]
@@ -96,7 +97,7 @@ def _group_keys(entries: Sequence[_Saved]) -> list[tuple[str, _Saved]]:
     taken = {(e.domain, e.path, e.name) for e in entries if not e.path.endswith("/")}
     keyed = []
     for entry in entries:
-        path = entry.path.rstrip("/")
+        path = entry.group
         if path != entry.path:
             if (entry.domain, path, entry.name) in taken:
                 path = entry.path
