@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from http.cookies import Morsel, SimpleCookie
 from typing import Any, Protocol
 
-from ._http.set_cookie import CookieMorsel, cookie_expiry
+from ._http.set_cookie import CookieMorsel, domain_match, settle_expiry
 
 __all__ = ("JarFile", "Record", "load", "save")
 
@@ -69,6 +69,7 @@ class _Saved(Protocol):
     name: str
     domain: str
     path: str
+    group: str  # the path without trailing "/": aiohttp's grouping
     host_only: bool
     expires: float | None
     morsel: Morsel[str]
@@ -96,7 +97,7 @@ def _group_keys(entries: Sequence[_Saved]) -> list[tuple[str, _Saved]]:
     taken = {(e.domain, e.path, e.name) for e in entries if not e.path.endswith("/")}
     keyed = []
     for entry in entries:
-        path = entry.path.rstrip("/")
+        path = entry.group
         if path != entry.path:
             if (entry.domain, path, entry.name) in taken:
                 path = entry.path
@@ -199,7 +200,7 @@ def _record_from_aiohttp(
     cookie_domain = cookie_domain.lower().lstrip(".")
     host_only = not cookie_domain and bool(group_domain)
     domain = group_domain if host_only else cookie_domain
-    if group_domain and cookie_domain and not _domain_match(group_domain, cookie_domain):
+    if group_domain and cookie_domain and not domain_match(group_domain, cookie_domain):
         return None
     attributes = {k: v for k, v in saved.items() if k in CookieMorsel._reserved}
     for key in ("domain", "path"):
@@ -207,10 +208,6 @@ def _record_from_aiohttp(
     path = path if path.startswith("/") else "/"
     expires = _saved_expiry(compound, name, saved, attributes)
     return Record(name, value, coded, domain, path, host_only, expires, attributes)
-
-
-def _domain_match(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
 
 
 def _saved_expiry(
@@ -226,7 +223,7 @@ def _saved_expiry(
             k: str(attributes[k]) for k in ("max-age", "expires") if k in attributes
         }
         probe.update(relative)
-        return cookie_expiry(probe, time.time())
+        return settle_expiry(probe, time.time())
     try:
         expires = float(raw)
     except (TypeError, ValueError, OverflowError):

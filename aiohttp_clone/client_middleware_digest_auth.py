@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from . import hdrs
-from ._http.rules import QUOTED_PAIR_RE, TOKEN_PATTERN
+from ._http.rules import QUOTED_PAIR_RE, QUOTED_STRING_PATTERN, TOKEN_PATTERN
 
 if TYPE_CHECKING:
     from .client_pipeline import ClientHandlerType
@@ -38,7 +38,9 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
 }
 
 # RFC 9110 11.2: auth-param = token BWS "=" BWS ( token / quoted-string ), comma separated.
-_PARAM_RE = re.compile(rf'\s*({TOKEN_PATTERN})\s*=\s*("(?:[^"\\]|\\.)*"|{TOKEN_PATTERN})\s*(?:,|$)')
+_PARAM_RE = re.compile(
+    rf"\s*({TOKEN_PATTERN})\s*=\s*({QUOTED_STRING_PATTERN}|{TOKEN_PATTERN})\s*(?:,|$)"
+)
 _SCHEME_RE = re.compile(rf"(?:^|,)\s*({TOKEN_PATTERN})(?:\s+|$)")
 
 

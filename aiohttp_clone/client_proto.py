@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import hdrs
-from ._http.content_coding import decoder_for, transfer_codings
+from ._http.content_coding import ContentDecoder, body_decoder
 from ._http.errors import ContentCodingError, HttpProcessingError
 from ._http.messages import END_OF_CHUNK, END_OF_MESSAGE, RawResponseMessage
 from ._http.parser import HttpResponseParser
@@ -503,19 +503,14 @@ class ResponseHandler(asyncio.BufferedProtocol):
         self._read_timeout = None
 
 
-def _body_decoder(message: RawResponseMessage, decode_content: bool) -> Any:
+def _body_decoder(message: RawResponseMessage, decode_content: bool) -> ContentDecoder | None:
     """What undoes the body's codings: the transfer codings always (RFC 9112 section 7), the
     content codings when asked to (``auto_decompress``); None when there is nothing to undo.
     """
     headers = message.headers
-    codings = headers.get(hdrs.CONTENT_ENCODING, "") if decode_content else ""
-    if message.content_length is None:  # only a body without a length has transfer codings
-        transfer = headers.get(hdrs.TRANSFER_ENCODING)
-        if transfer is not None:
-            undo = transfer_codings(transfer)
-            if undo:
-                codings = ", ".join([codings, *undo]) if codings else ", ".join(undo)
-    return decoder_for(codings) if codings else None
+    # Only a body without a length has transfer codings.
+    transfer = headers.get(hdrs.TRANSFER_ENCODING, "") if message.content_length is None else ""
+    return body_decoder(headers.get(hdrs.CONTENT_ENCODING, ""), transfer, decode_content)
 
 
 def _payload_error(exc: ContentCodingError) -> ClientPayloadError:

@@ -28,14 +28,16 @@ from yarl import URL
 
 from . import _cookie_files
 from ._http.set_cookie import (
-    cookie_expiry,
+    VALUE_CODEC,
+    domain_match,
     is_valid_cookie,
     make_morsel,
-    max_age_seconds,
     parse_cookie_date,
     parse_set_cookie,
     parse_set_cookies,
+    settle_expiry,
 )
+from ._values import ReadOptions
 from .abc import AbstractCookieJar, ClearCookiePredicate
 
 __all__ = (
@@ -53,12 +55,11 @@ _QUOTA_PER_DOMAIN = 150
 _MAX_TOTAL = 3300
 _EVICTED_AT_ONCE = 300
 _MAX_PER_REQUEST = 150
-# The whole "Cookie: ..." line fits in aiohttp's default max_field_size; the last "; " is not
-# sent, so it is given back.
-_HEADER_BUDGET = 8190 - len("Cookie: ") + len("; ")
+# The whole "Cookie: ..." line fits in the default max_field_size; the last "; " is not sent,
+# so it is given back.
+_HEADER_BUDGET = ReadOptions().max_field_size - len("Cookie: ") + len("; ")
 
 _SECURE_SCHEMES = frozenset({"https", "wss"})
-_ENCODER: SimpleCookie = SimpleCookie()  # quotes values the way the stdlib sends them
 
 
 class InvalidCookieError(CookieError, ValueError):
@@ -97,11 +98,6 @@ def _canonical_domain(domain: str) -> str | None:
         return URL.build(scheme="http", host=domain).raw_host
     except ValueError:
         return None
-
-
-def _domain_match(host: str, domain: str) -> bool:
-    """RFC 6265 5.1.3, for a host already known not to be an IP address."""
-    return host == domain or host.endswith("." + domain)
 
 
 def _path_match(request_path: str, cookie_path: str) -> bool:
@@ -284,7 +280,7 @@ class CookieJar(AbstractCookieJar):
             # Encoded now, as aiohttp does: a value that merely looks quoted ('"x"') is data,
             # and must not be mistaken later for a value the server quoted.
             key, text = name, str(value)
-            morsel = make_morsel(key, text, _ENCODER.value_encode(text)[1])
+            morsel = make_morsel(key, text, VALUE_CODEC.value_encode(text)[1])
         # The coded value too: one that opens with a quote is sent as it is.
         valid = isinstance(key, str) and is_valid_cookie(key, morsel.value + morsel.coded_value)
         if not valid:
@@ -306,7 +302,7 @@ class CookieJar(AbstractCookieJar):
         if "." not in domain and domain != "localhost":
             # A public suffix such as "com": allowed only as its own host (RFC 6265 5.3.5).
             return (host, True) if domain == host else None
-        if host and not _domain_match(host, domain):
+        if host and not domain_match(host, domain):
             return None
         return domain, False
 
@@ -321,8 +317,7 @@ class CookieJar(AbstractCookieJar):
             path = default_path
         morsel["domain"], morsel["path"] = domain, path
         now = time.time()
-        expires = cookie_expiry(morsel, now)
-        _drop_ignored_expiry(morsel)
+        expires = settle_expiry(morsel, now)
         if expires is not None and expires <= now:
             self._remove(domain, path, morsel.key)
             return
@@ -370,7 +365,7 @@ class CookieJar(AbstractCookieJar):
         if not self._quote_cookie:
             coded = value
         elif coded[:1] != '"':
-            coded = _ENCODER.value_encode(value)[1]
+            coded = VALUE_CODEC.value_encode(value)[1]
         return make_morsel(morsel.key, value, coded, Morsel)
 
     def _evict(self, entries: Iterable[_Entry], number: int) -> None:
@@ -495,7 +490,7 @@ class CookieJar(AbstractCookieJar):
         """Remove the cookies of ``domain`` and of its subdomains."""
         domain = domain.lower().lstrip(".")
         self._purge()
-        for entry in [e for e in self._entries() if e.domain and _domain_match(e.domain, domain)]:
+        for entry in [e for e in self._entries() if e.domain and domain_match(e.domain, domain)]:
             self._remove(entry.domain, entry.path, entry.name)
 
     # -- persistence -------------------------------------------------------------------------
@@ -554,17 +549,6 @@ class CookieJar(AbstractCookieJar):
             raise ValueError(f"Malformed cookie attributes: {record.attributes!r}") from exc
         morsel["domain"], morsel["path"] = domain, path
         return _Entry(morsel, domain, path, record.host_only, record.expires)
-
-
-def _drop_ignored_expiry(morsel: Morsel[str]) -> None:
-    """Clear the Max-Age (or, when it does not apply, the Expires) that RFC 6265 ignores, as
-    aiohttp's jar does, so the stored Morsel shows only what governs it."""
-    if max_age_seconds(str(morsel["max-age"])) is not None:
-        return
-    morsel["max-age"] = ""
-    expires = morsel["expires"]
-    if expires and parse_cookie_date(str(expires)) is None:
-        morsel["expires"] = ""
 
 
 def _by_order(entry: _Entry) -> int:

@@ -10,7 +10,6 @@ import ipaddress
 import logging
 import netrc
 import os
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import getproxies, proxy_bypass
@@ -25,6 +24,7 @@ client_logger = logging.getLogger("aiohttp_clone.client")
 # ALL_PROXY (urllib's "all") for any of them that has no variable of its own.
 _PROXY_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _ALL = "all"
+_PROXY_SCHEMES_AND_ALL = _PROXY_SCHEMES | {_ALL}
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,18 @@ def basicauth_from_netrc(netrc_obj: netrc.netrc | None, host: str) -> BasicAuth:
 def proxies_from_env() -> dict[str, ProxyInfo]:
     """Proxy per scheme from ``*_PROXY`` variables (either case), credentials split off; a
     proxy whose URL has none takes them from ``.netrc``, as in aiohttp."""
-    return _proxies_from_env(_PROXY_SCHEMES)
+    proxies = _proxies_from_env(_PROXY_SCHEMES)
+    if any(_lacks_auth(info) for info in proxies.values()):
+        netrc_obj = netrc_from_env()  # read once, even when there is none
+        for scheme, info in proxies.items():
+            if _lacks_auth(info):
+                proxies[scheme] = _with_netrc_auth(info, netrc_obj)
+    return proxies
 
 
 def _proxies_from_env(schemes: frozenset[str]) -> dict[str, ProxyInfo]:
+    """The proxies the variables of ``schemes`` name, with only the credentials in their URLs."""
     proxies: dict[str, ProxyInfo] = {}
-    netrc_obj = None
     for scheme, value in getproxies().items():
         if scheme not in schemes:
             continue
@@ -88,12 +94,22 @@ def _proxies_from_env(schemes: frozenset[str]) -> dict[str, ProxyInfo]:
             # TLS to the proxy itself is not supported by the connector; aiohttp skips it too.
             client_logger.warning("HTTPS proxies %s are not supported, ignoring", proxy)
             continue
-        if auth is None and proxy.host:
-            netrc_obj = netrc_obj or netrc_from_env()
-            with suppress(LookupError):
-                auth = basicauth_from_netrc(netrc_obj, proxy.host)
         proxies[scheme] = ProxyInfo(proxy, auth)
     return proxies
+
+
+def _lacks_auth(info: ProxyInfo) -> bool:
+    """Whether ``.netrc`` may supply the proxy's credentials: its URL had none, and a host."""
+    return info.proxy_auth is None and bool(info.proxy.host)
+
+
+def _with_netrc_auth(info: ProxyInfo, netrc_obj: netrc.netrc | None) -> ProxyInfo:
+    """``info`` with the ``.netrc`` credentials for its host; unchanged when there are none."""
+    try:
+        auth = basicauth_from_netrc(netrc_obj, info.proxy.host or "")
+    except LookupError:
+        return info
+    return ProxyInfo(info.proxy, auth)
 
 
 def _bypassed_by_cidr(host: str) -> bool:
@@ -120,8 +136,10 @@ def get_env_proxy_for_url(url: URL) -> tuple[URL, BasicAuth | None]:
     host = url.host
     if host and (proxy_bypass(host) or _bypassed_by_cidr(host)):
         raise LookupError(f"Proxying is disallowed for {host!r}")
-    proxies = _proxies_from_env(_PROXY_SCHEMES | {_ALL})
+    proxies = _proxies_from_env(_PROXY_SCHEMES_AND_ALL)
     info = proxies.get(url.scheme) or proxies.get(_ALL)
     if info is None:
         raise LookupError(f"No proxies found for `{url}` in the env")
+    if _lacks_auth(info):  # only the chosen proxy's credentials are looked up
+        info = _with_netrc_auth(info, netrc_from_env())
     return info.proxy, info.proxy_auth

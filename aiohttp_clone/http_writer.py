@@ -120,13 +120,12 @@ class StreamWriter:
             await self._on_chunk_sent(chunk)
         if isinstance(chunk, memoryview) and chunk.itemsize != 1:
             chunk = chunk.cast("B")
-        taken = len(chunk)
+        given = len(chunk)
         if self._compress is not None:
             chunk = self._compress.compress(chunk)
-            chunk = self._cut(chunk)
-        else:
-            chunk = self._cut(chunk)
-            taken = len(chunk)
+        chunk = self._cut(chunk)
+        # Progress counts the caller's bytes: all of them when compressing, else those kept.
+        taken = given if self._compress is not None else len(chunk)
         if chunk:
             self._send(self._frame(chunk))
         if self.on_body_write is not None:

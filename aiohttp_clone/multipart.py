@@ -594,7 +594,6 @@ class MultipartReader:
             if form and isinstance(part, BodyPartReader) and part.name == "_charset_":
                 self._default_charset = await _read_default_charset(part)
                 part = await self._next_part()
-        self._last_part = part
         return part
 
     async def _next_part(self) -> MultipartReader | BodyPartReader | None:

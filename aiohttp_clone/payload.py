@@ -232,6 +232,24 @@ class BytesPayload(Payload):
         return bytes(self._value).decode(self._encoding or encoding, errors)
 
 
+def _text_charset(
+    encoding: str | None, content_type: str | None, headers: Any
+) -> tuple[str, str | None]:
+    """The charset to encode a text body in, and the content type to give its payload.
+
+    The Content-Type a caller passes in ``headers`` replaces ours (see Payload), so the text
+    is encoded in the charset it names: the body must say what its label says.
+    """
+    declared = content_type
+    if headers:  # most text bodies come without extra headers: no CIMultiDict for them
+        declared = CIMultiDict(headers).get(hdrs.CONTENT_TYPE, content_type)
+    if encoding is not None:
+        return encoding, f"text/plain; charset={encoding}" if content_type is None else content_type
+    if declared is None:
+        return "utf-8", "text/plain; charset=utf-8"
+    return parse_mimetype(declared).parameters.get("charset", "utf-8"), content_type
+
+
 class StringPayload(BytesPayload):
     """Text, encoded once up front; the charset comes from ``encoding`` or the content type."""
 
@@ -243,16 +261,7 @@ class StringPayload(BytesPayload):
         content_type: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # The Content-Type a caller passes in headers replaces ours (see Payload), so the text
-        # is encoded in the charset it names: the body must say what its label says.
-        declared = CIMultiDict(kwargs.get("headers") or ()).get(hdrs.CONTENT_TYPE, content_type)
-        if encoding is None:
-            if declared is None:
-                encoding, content_type = "utf-8", "text/plain; charset=utf-8"
-            else:
-                encoding = parse_mimetype(declared).parameters.get("charset", "utf-8")
-        elif content_type is None:
-            content_type = f"text/plain; charset={encoding}"
+        encoding, content_type = _text_charset(encoding, content_type, kwargs.get("headers"))
         super().__init__(
             value.encode(encoding), *args, encoding=encoding, content_type=content_type, **kwargs
         )
@@ -385,16 +394,7 @@ class TextIOPayload(IOBasePayload):
         content_type: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # The Content-Type a caller passes in headers replaces ours (see Payload), so the text
-        # is encoded in the charset it names: the body must say what its label says.
-        declared = CIMultiDict(kwargs.get("headers") or ()).get(hdrs.CONTENT_TYPE, content_type)
-        if encoding is None:
-            if declared is None:
-                encoding, content_type = "utf-8", "text/plain; charset=utf-8"
-            else:
-                encoding = parse_mimetype(declared).parameters.get("charset", "utf-8")
-        elif content_type is None:
-            content_type = f"text/plain; charset={encoding}"
+        encoding, content_type = _text_charset(encoding, content_type, kwargs.get("headers"))
         super().__init__(value, *args, encoding=encoding, content_type=content_type, **kwargs)
 
     def _remaining_size(self) -> int | None:

@@ -311,6 +311,18 @@ async def test_transfer_coding_under_a_content_coding(raw_server) -> None:
             assert gzip.decompress(await resp.read()) == b"hello"
 
 
+async def test_transfer_coding_under_an_unknown_content_coding(raw_server) -> None:
+    # An unknown content coding is passed on as received, but the transfer coding under it
+    # must still be undone.
+    body = chunked(gzip.compress(b"custom-coded"))
+    response = (b"HTTP/1.1 200 OK\r\nContent-Encoding: x-custom\r\n"
+                b"Transfer-Encoding: gzip, chunked\r\n\r\n" + body)  # fmt: skip
+    server = await raw_server(answering(response))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"custom-coded"
+
+
 async def test_unknown_transfer_coding_fails_the_body(raw_server) -> None:
     response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: foo, chunked\r\n\r\n" + chunked(b"x")
     server = await raw_server(answering(response))

@@ -13,6 +13,8 @@ expands by more than that per call; the input not yet decoded stays inside the d
 caller asks again. Decoding errors and truncated streams raise ``ContentCodingError`` naming the
 encoding. An unknown or unavailable coding anywhere in the header makes ``decoder_for`` return
 None: the body is then handed over as received (as aiohttp does), never half-decoded.
+``body_decoder`` builds a response's decoder: its transfer codings are always undone (RFC 9112
+section 7), and the content codings over them only when all are known.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = (
     "MAX_OUTPUT",
     "ZSTD_AVAILABLE",
     "ContentDecoder",
+    "body_decoder",
     "compressor_for",
     "decoder_for",
     "set_zlib_backend",
@@ -437,6 +440,35 @@ _DECODERS = _factories()
 _ALIASES = {"x-gzip": "gzip"}
 
 
+def _codings(header: str, skipped: tuple[str, ...]) -> list[str]:
+    """The header's codings in the order applied: lower-cased, de-aliased, ``skipped`` left out."""
+    codings = []
+    for token in header.split(","):
+        coding = token.strip(" \t").lower()
+        if coding and coding not in skipped:
+            codings.append(_ALIASES.get(coding, coding))
+    return codings
+
+
+def _known_content_codings(content_encoding: str) -> list[str]:
+    """The Content-Encoding codings, or none at all if one is unknown or unavailable (the body
+    is then passed on as received, never half-decoded)."""
+    codings = _codings(content_encoding, ("identity",))
+    if any(coding not in _DECODERS for coding in codings):
+        return []
+    return codings
+
+
+def _decoder_from(codings: Sequence[str]) -> ContentDecoder | None:
+    """A decoder undoing ``codings`` (in the order applied, all known), or None when empty."""
+    if not codings:
+        return None
+    stages = [_DECODERS[coding]() for coding in reversed(codings)]
+    if len(stages) == 1:
+        return stages[0]
+    return _ChainDecoder(", ".join(codings), stages)
+
+
 def decoder_for(content_encoding: str) -> ContentDecoder | None:
     """A decoder undoing the header's codings (last applied, first undone), or None.
 
@@ -446,17 +478,7 @@ def decoder_for(content_encoding: str) -> ContentDecoder | None:
     factory = _DECODERS.get(content_encoding)
     if factory is not None:
         return factory()
-    codings = []
-    for token in content_encoding.split(","):
-        coding = token.strip(" \t").lower()
-        if coding and coding != "identity":
-            codings.append(_ALIASES.get(coding, coding))
-    if not codings or any(coding not in _DECODERS for coding in codings):
-        return None
-    stages = [_DECODERS[coding]() for coding in reversed(codings)]
-    if len(stages) == 1:
-        return stages[0]
-    return _ChainDecoder(", ".join(codings), stages)
+    return _decoder_from(_known_content_codings(content_encoding))
 
 
 def transfer_codings(transfer_encoding: str) -> list[str]:
@@ -466,16 +488,27 @@ def transfer_codings(transfer_encoding: str) -> list[str]:
     Unlike a content coding, a transfer coding cannot be passed on undecoded (RFC 9112
     section 7): one this client cannot undo raises ``ContentCodingError`` naming it.
     """
-    codings = []
-    for token in transfer_encoding.split(","):
-        coding = token.strip(" \t").lower()
-        if not coding or coding in ("chunked", "identity"):
-            continue
-        coding = _ALIASES.get(coding, coding)
+    codings = _codings(transfer_encoding, ("chunked", "identity"))
+    for coding in codings:
         if coding not in _DECODERS:
             raise ContentCodingError(f"Unsupported transfer coding {coding!r}")
-        codings.append(coding)
     return codings
+
+
+def body_decoder(
+    content_encoding: str, transfer_encoding: str, decode_content: bool
+) -> ContentDecoder | None:
+    """A decoder for a response body, or None when there is nothing to undo.
+
+    The transfer codings are always undone (an unknown one raises ``ContentCodingError``); the
+    content codings, applied before them, only with ``decode_content`` and only if all are known.
+    """
+    undo = transfer_codings(transfer_encoding)
+    if not decode_content:
+        return _decoder_from(undo)
+    if not undo:
+        return decoder_for(content_encoding)
+    return _decoder_from(_known_content_codings(content_encoding) + undo)
 
 
 class _BrotliCompressor:

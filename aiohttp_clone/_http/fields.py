@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from multidict import MultiDict, MultiDictProxy
 from yarl import URL
 
-from .rules import QUOTED_PAIR_RE, TOKEN_RE
+from .rules import QUOTED_PAIR_RE, QUOTED_STRING_PATTERN, TOKEN_RE
 
 __all__ = (
     "BadContentDispositionHeader",
@@ -33,11 +33,11 @@ __all__ = (
 
 # A parameter is a run of unquoted non-';' text and quoted strings (which may hold ';'),
 # possibly empty, up to the next ';' or the end.
-_PARAM_SPLIT_RE = re.compile(r'(?<![^;])(?:[^;"]|"(?:[^"\\]|\\.)*")*')
-_QUOTED_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_PARAM_SPLIT_RE = re.compile(rf'(?<![^;])(?:[^;"]|{QUOTED_STRING_PATTERN})*')
+_QUOTED_STRING_RE = re.compile(QUOTED_STRING_PATTERN, re.S)
 # RFC 2231 continuations (``filename*0``, ``filename*1*``): kept raw until they are joined.
 _CONTINUATION_RE = re.compile(r"\*\d+\*?$")
-_PARAMS_RE = re.compile(r'(?:;(?:[^;"]|"(?:[^"\\]|\\.)*")*)*')
+_PARAMS_RE = re.compile(rf'(?:;(?:[^;"]|{QUOTED_STRING_PATTERN})*)*')
 # RFC 8187: ext-value = charset "'" [ language ] "'" value-chars
 # (aiohttp also takes an empty charset, meaning UTF-8.)
 _EXT_VALUE_RE = re.compile(r"^([!#$%&+\-^_`{}~0-9A-Za-z]*)'([0-9A-Za-z-]*)'(.*)$", re.S)
@@ -56,7 +56,7 @@ class MimeType:
     parameters: MultiDictProxy[str]
 
 
-_PARAM_RE = re.compile(r';\s*([^\s=;]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?')
+_PARAM_RE = re.compile(rf";\s*([^\s=;]+)\s*(?:=\s*({QUOTED_STRING_PATTERN}|[^;]*))?")
 
 
 def _unquote(value: str) -> str:

@@ -27,6 +27,10 @@ TOKEN_PATTERN = TCHAR_CLASS + "+"
 """token = 1*tchar, as regular-expression text, for patterns that embed a token."""
 TOKEN_RE = re.compile(TOKEN_PATTERN)
 """``TOKEN_RE.fullmatch(text)``: whether ``text`` is a token."""
+QUOTED_STRING_PATTERN = r'"(?:[^"\\]|\\.)*"'
+"""quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, as regular-expression text, read
+leniently (any character but DQUOTE and "\\", or any escaped one); patterns that embed it pick
+their own flags (``re.S`` lets an escaped newline match)."""
 QUOTED_PAIR_RE = re.compile(r"\\(.)", re.DOTALL)
 """quoted-pair = "\\" ( HTAB / SP / VCHAR / obs-text ): ``sub(r"\\1", inner)`` unescapes the
 inside of a quoted-string."""

@@ -17,17 +17,19 @@ import re
 from collections.abc import Iterable
 from http.cookies import Morsel, SimpleCookie
 
-from .rules import CTL_EXCEPT_HTAB_RE
+from .rules import CTL_EXCEPT_HTAB_RE, QUOTED_STRING_PATTERN
 
 __all__ = (
     "MAX_COOKIE_TIME",
+    "VALUE_CODEC",
     "CookieMorsel",
-    "cookie_expiry",
+    "domain_match",
     "is_valid_cookie",
     "make_morsel",
     "parse_cookie_date",
     "parse_set_cookie",
     "parse_set_cookies",
+    "settle_expiry",
 )
 
 MAX_COOKIE_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: no expiry lies beyond it
@@ -41,11 +43,8 @@ _MAX_ATTRIBUTE_VALUE_LENGTH = 1024
 _NAME_RE = re.compile(r"[!#-+\--:<>-\[\]-~]+")
 # A value may hold anything but control characters (tab included, as in aiohttp).
 _VALUE_CTL_RE = re.compile(r"[\x00-\x1f\x7f]")
-# A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
-_ATTRIBUTES_CTL_RE = CTL_EXCEPT_HTAB_RE
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
 # A quoted cookie value may hold ';', but only when the quotes close the value.
-_QUOTED_VALUE_RE = re.compile(rf"[ \t]*({_QUOTED})[ \t]*(?:;|\Z)", re.S)
+_QUOTED_VALUE_RE = re.compile(rf"[ \t]*({QUOTED_STRING_PATTERN})[ \t]*(?:;|\Z)", re.S)
 # RFC 1123 / RFC 850 dates (``Wed, 09 Jun 2100 10:18:14 GMT``) and asctime ones.
 _DATE = (
     r"\w{3}(?:\w*day)?,\s[\w\s-]{9,11}\s[\d:]{8}\sGMT"
@@ -57,7 +56,7 @@ _SEPARATORS_RE = re.compile(r"[\s;]*", re.A)
 _ATTRIBUTE_RE = re.compile(
     rf"""(?P<key>[!#-:<>-\[\]-~]+)
     (?:\s*=\s*(?:
-        (?P<quoted>{_QUOTED})(?=[\s;]|\Z)
+        (?P<quoted>{QUOTED_STRING_PATTERN})(?=[\s;]|\Z)
         |(?P<open>"[^;"]*)(?=;|\Z)
         |(?P<date>{_DATE})(?=[\s;]|\Z)
         |(?P<plain>[!#-:<-\[\]-~]*)(?=[\s;]|\Z)
@@ -66,7 +65,8 @@ _ATTRIBUTE_RE = re.compile(
 )
 _FLAG_ATTRS = frozenset({"secure", "httponly", "partitioned"})
 _VALUE_ATTRS = frozenset({"domain", "path", "expires", "max-age", "samesite", "version", "comment"})
-_ENCODER: SimpleCookie = SimpleCookie()
+# Quotes and unquotes cookie values the way the stdlib sends and reads them.
+VALUE_CODEC: SimpleCookie = SimpleCookie()
 
 # RFC 6265 5.1.1: the cookie-date grammar.
 _DATE_TOKEN_RE = re.compile(r"[^\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
@@ -104,6 +104,12 @@ def make_morsel(
 def is_valid_cookie(name: str, value: str) -> bool:
     """Whether ``name=value`` can be stored and sent back in a Cookie header unchanged."""
     return bool(_NAME_RE.fullmatch(name)) and not _VALUE_CTL_RE.search(value)
+
+
+def domain_match(host: str, domain: str) -> bool:
+    """RFC 6265 5.1.3 for a host name: the domain itself or a subdomain of it (IP hosts are
+    the caller's to tell apart)."""
+    return host == domain or host.endswith("." + domain)
 
 
 def parse_cookie_date(text: str) -> float | None:
@@ -144,13 +150,23 @@ def max_age_seconds(text: str) -> int | None:
     return int(digits) if len(digits) <= 12 else int(MAX_COOKIE_TIME)
 
 
-def cookie_expiry(morsel: Morsel[str], now: float) -> float | None:
-    """Absolute expiry time; Max-Age wins over Expires (RFC 6265 5.3 step 3)."""
+def settle_expiry(morsel: Morsel[str], now: float) -> float | None:
+    """The absolute expiry time, Max-Age winning over Expires (RFC 6265 5.3 step 3).
+
+    The attribute RFC 6265 ignores is cleared, as aiohttp's jar does, so that a stored Morsel
+    shows only what governs it: Max-Age when it is no number, Expires too when it is no date.
+    """
     max_age = max_age_seconds(str(morsel["max-age"]))
     if max_age is not None:
         return 0.0 if max_age <= 0 else min(now + max_age, MAX_COOKIE_TIME)
+    morsel["max-age"] = ""
     expires = morsel["expires"]
-    return parse_cookie_date(str(expires)) if expires else None
+    if not expires:
+        return None
+    when = parse_cookie_date(str(expires))
+    if when is None:
+        morsel["expires"] = ""
+    return when
 
 
 def parse_set_cookies(headers: Iterable[str]) -> list[Morsel[str]]:
@@ -176,7 +192,7 @@ def parse_set_cookie(header: str) -> Morsel[str] | None:
     name, coded, attributes = pair
     value = coded
     if len(coded) >= 2 and coded[0] == coded[-1] == '"':
-        value = _ENCODER.value_decode(coded)[0]
+        value = VALUE_CODEC.value_decode(coded)[0]
     morsel = make_morsel(name, value, coded)
     _apply_attributes(morsel, attributes)
     return morsel
@@ -196,7 +212,8 @@ def _split_pair(header: str) -> tuple[str, str, str] | None:
         coded = coded.strip(" \t")
     if not _NAME_RE.fullmatch(name) or _VALUE_CTL_RE.search(coded):
         return None
-    if len(name) + len(coded) > _MAX_PAIR_LENGTH or _ATTRIBUTES_CTL_RE.search(attributes):
+    # A control character anywhere among the attributes drops the cookie (RFC 6265bis 5.6).
+    if len(name) + len(coded) > _MAX_PAIR_LENGTH or CTL_EXCEPT_HTAB_RE.search(attributes):
         return None
     return name, coded, attributes
 
@@ -236,4 +253,4 @@ def _attribute_value(match: re.Match[str]) -> str | bool | None:
         return None
     if len(raw) > _MAX_ATTRIBUTE_VALUE_LENGTH or "\t" in raw:
         return False
-    return _ENCODER.value_decode(raw)[0] if match["quoted"] else raw
+    return VALUE_CODEC.value_decode(raw)[0] if match["quoted"] else raw

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from typing import NoReturn
 
 from yarl import URL
 
+from .._http.rules import CTL_EXCEPT_HTAB_RE, TOKEN_RE
 from .exits import EXIT_ERROR
 
 __all__ = (
@@ -27,8 +27,6 @@ __all__ = (
 )
 
 _SCHEMES = ("http", "https")
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 section 5.6.2
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # RFC 9110 section 5.5: only HTAB allowed
 
 
 class UsageParser(argparse.ArgumentParser):
@@ -89,15 +87,15 @@ def check_url(text: str, what: str = "URL") -> str:
 
 def check_method(method: str) -> str:
     """``method`` if it is a token (RFC 9110 section 9.1); ValueError otherwise."""
-    if not _TOKEN.fullmatch(method):
+    if not TOKEN_RE.fullmatch(method):
         raise ValueError(f"{method!r} is not an HTTP method name")
     return method
 
 
 def check_header(name: str, value: str) -> tuple[str, str]:
     """The header when it can go on the wire; ValueError otherwise, before any connection."""
-    if not _TOKEN.fullmatch(name):
+    if not TOKEN_RE.fullmatch(name):
         raise ValueError(f"invalid header name {name!r}: must be a token (no spaces, no ':')")
-    if _CONTROL.search(value):
+    if CTL_EXCEPT_HTAB_RE.search(value):
         raise ValueError(f"header {name!r}: a value cannot hold CR, LF or other control characters")
     return name, value
