@@ -18,7 +18,6 @@ import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection
-from contextlib import suppress
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from .client_exceptions import (
     ConnectionTimeoutError,
     ServerFingerprintMismatch,
 )
+from .client_pipeline import drain_and_release
 
 if TYPE_CHECKING:
     from .client_pipeline import ClientHandlerType
@@ -55,8 +55,8 @@ _UNSENT_ERRORS = (ClientConnectorError, ConnectionTimeoutError)
 """Raised before any byte of the request left, so the server cannot have acted on it."""
 _IDENTITY_ERRORS = (ClientConnectorCertificateError, ServerFingerprintMismatch)
 """The peer is not who it should be: another attempt cannot change that."""
-_DRAIN_LIMIT = 64 * 1024
-"""A retried response's body up to this size is read so its connection can be reused."""
+_DRAIN_IGNORES = (ClientError, asyncio.IncompleteReadError)
+"""A client error while reading a retried answer's body is beside the point: it is thrown away."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +196,7 @@ class RetryMiddleware:
                 try:
                     await self._notify(RetryEvent(request, attempt, delay, response=response))
                 finally:
-                    await _discard(response)
+                    await drain_and_release(response, _DRAIN_IGNORES)
             await request.cancel_body_upload()
             await self._sleep(delay)
             attempt += 1
@@ -254,14 +254,3 @@ class RetryMiddleware:
 def _fits(delay: float, give_up_at: float | None, clock: Callable[[], float]) -> bool:
     """Whether waiting ``delay`` still leaves time for another attempt."""
     return give_up_at is None or clock() + delay < give_up_at
-
-
-
-async def _discard(response: ClientResponse) -> None:
-    """Give a retried response's connection back: a small body is read so the connection
-    can be reused, a large one is dropped with it."""
-    length = response.content_length
-    if length is not None and length <= _DRAIN_LIMIT:
-        with suppress(ClientError, asyncio.IncompleteReadError):
-            await response.content.read()
-    response.release()
