@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import hdrs
 from ._http.rules import IDEMPOTENT_METHODS
@@ -47,7 +47,6 @@ __all__ = (
     "parse_retry_after",
 )
 
-"""RFC 9110 section 9.2.2: sending these twice has the effect of sending them once."""
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 """Answers that say "not now" rather than "not this": overload, a failing or missing upstream."""
 
@@ -215,9 +214,10 @@ class RetryMiddleware:
     def _error_delay(self, request: ClientRequest, exc: Exception, attempt: int) -> float | None:
         """The wait before retrying after ``exc``; None when it is not retried."""
         options = self.options
+        retried = cast("tuple[type[Exception], ...]", options.exceptions)  # see __post_init__
         if (
             attempt >= options.attempts
-            or not isinstance(exc, tuple(options.exceptions))
+            or not isinstance(exc, retried)
             or isinstance(exc, _IDENTITY_ERRORS)
             or not request.body_replayable
         ):
