@@ -56,6 +56,7 @@ __all__ = (
     "RequestPipeline",
     "SessionConfig",
     "drain_and_release",
+    "resends",
 )
 
 _HTTP_SCHEMES = frozenset(("http", "https"))
@@ -535,13 +536,11 @@ class RequestPipeline:
                 message, payload = await head
                 response.attach(connection, message, payload)
                 return response
-            except (ServerDisconnectedError, ClientOSError):
-                # Closed before an answer: an idempotent request is sent once more, on a
-                # pooled connection (likely stale) or a new one alike, as aiohttp does.
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                # Closed before an answer: sent once more when ``resends`` says so, on a
+                # pooled connection (likely stale) or a new one alike.
                 connection.close()
-                if attempt == 2 or request.method not in IDEMPOTENT_METHODS:
-                    raise
-                if not request.body_replayable:
+                if attempt == 2 or not resends(request, exc):
                     raise
             except ClientResponseError as exc:
                 connection.close()
@@ -633,6 +632,17 @@ def _check_redirect_count(history: list[ClientResponse], max_redirects: int) -> 
             history[0].request_info, tuple(history), status=response.status,
             message="Too many redirects", headers=response.headers,
         )
+
+
+def resends(request: ClientRequest, exc: BaseException) -> bool:
+    """Whether ``request``, closed on before its answer came (``exc``), is sent once more over
+    another connection, as aiohttp does: only an idempotent request whose body can go again.
+    The mock transport of ``aiohttp_clone.testing`` asks it too, to foresee that resend."""
+    return (
+        isinstance(exc, (ServerDisconnectedError, ClientOSError))
+        and request.method in IDEMPOTENT_METHODS
+        and request.body_replayable
+    )
 
 
 async def drain_and_release(

@@ -18,14 +18,9 @@ from typing import Any, TypeVar
 from yarl import URL
 
 from .. import hdrs
-from .._http.rules import IDEMPOTENT_METHODS
 from .._values import ConnectionKey
-from ..client_exceptions import (
-    ClientConnectionError,
-    ClientOSError,
-    ServerDisconnectedError,
-    SocketTimeoutError,
-)
+from ..client_exceptions import ClientConnectionError, SocketTimeoutError
+from ..client_pipeline import resends
 from ..client_proto import ResponseHandler
 from ..client_reqrep import ClientRequest
 from . import _asserts, _patch
@@ -292,11 +287,11 @@ class MockResponses:
         method = request.method
         registration = self._registry.find(method, url)
         exception = registration.exception if registration is not None else None
-        if method in IDEMPOTENT_METHODS and _is_retried(exception):
-            # Raised as is, this would make the pipeline send the request once more (as
-            # aiohttp does for an idempotent request that got no answer) and the resend would
-            # miss it. So the first time hang up, as a dead server does; the resend goes over
-            # a new connection and gets the exception.
+        sent = connection.client_request
+        if exception is not None and sent is not None and resends(sent, exception):
+            # Raised as is, this would make the pipeline send the request once more and the
+            # resend would miss it. So the first time hang up, as a dead server does; the
+            # resend goes over a new connection and gets the exception.
             attempt = (method, normalize_url(url))
             if attempt not in self._hung_up:
                 self._hung_up.add(attempt)
@@ -330,11 +325,6 @@ def _without_mock_parameter(signature: inspect.Signature, name: str | None) -> i
         if positional:
             parameters.remove(positional[-1])
     return signature.replace(parameters=parameters)
-
-
-def _is_retried(exception: BaseException | None) -> bool:
-    """The errors the pipeline retries once when a reused connection raises them."""
-    return isinstance(exception, (ServerDisconnectedError, ClientOSError))
 
 
 def _times(repeat: bool | int) -> int | None:
