@@ -157,17 +157,13 @@ async def _target_host(
     ipv4_only = scheme.startswith("socks4")
     if scheme in ("socks4a", "socks5h") and not is_ip_address(host):
         return host
-    if is_ip_address(host):
-        addresses = [host]
-    else:
-        try:
-            resolved = await connector._resolve_host(host, req.port, traces)
-        except OSError as exc:
-            raise ClientConnectorDNSError(req.connection_key, exc) from exc
-        addresses = [
-            entry["host"] for entry in resolved
-            if not ipv4_only or entry["family"] == socket.AF_INET
-        ]  # fmt: skip
+    try:
+        resolved = await connector._resolve_host(host, req.port, traces)  # IP literals as they are
+    except OSError as exc:
+        raise ClientConnectorDNSError(req.connection_key, exc) from exc
+    addresses = [
+        entry["host"] for entry in resolved if not ipv4_only or entry["family"] == socket.AF_INET
+    ]
     if ipv4_only and (not addresses or ":" in addresses[0]):
         raise ClientProxyConnectionError(
             key,
