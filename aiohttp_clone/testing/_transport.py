@@ -102,11 +102,6 @@ class MockTransport(asyncio.Transport):
 
     # -- answering --------------------------------------------------------------------------
 
-    @property
-    def reused(self) -> bool:
-        """Whether an earlier response went over this connection (as the pipeline judges it)."""
-        return self._protocol.responses_read > 0
-
     def _serve_next(self) -> None:
         if self._serving is None and self._pending and not self._closing:
             request = self._pending.popleft()
