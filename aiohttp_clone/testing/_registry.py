@@ -77,9 +77,9 @@ class Registry:
     def clear(self) -> None:
         self._entries.clear()
 
-    def find(self, method: str, url: URL) -> Registration | None:
-        """The registration that would answer ``method url`` now (nothing is used up)."""
-        normalized = normalize_url(url)
+    def find(self, method: str, url: URL, normalized: URL) -> Registration | None:
+        """The registration that would answer ``method url`` (``normalized`` is
+        ``normalize_url(url)``) now; nothing is used up."""
         for registration in self._entries:
             if registration.matches(method, url, normalized):
                 return registration
