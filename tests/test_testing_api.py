@@ -17,6 +17,7 @@ import aiohttp_clone as aiohttp
 from aiohttp_clone.client_reqrep import ClientRequest
 from aiohttp_clone.connector import BaseConnector, TCPConnector, UnixConnector
 from aiohttp_clone.testing import CallbackResult, MockResponses, UnmockedRequestError, aioresponses
+from aiohttp_clone.testing._registry import normalize_url
 from tests.asgi_app import HELLO
 from tests.servers import respond_keepalive, respond_with
 
@@ -80,6 +81,19 @@ async def test_methods_urls_and_patterns_match_as_in_aioresponses() -> None:
                 await fetch(session, f"{API}/items/x")
             with pytest.raises(UnmockedRequestError):
                 await fetch(session, f"{API}/items", "PUT")
+
+
+@pytest.mark.parametrize(
+    ("given", "normalized"),
+    [
+        ("http://h:80/", "http://h/"), ("https://h:443/", "https://h/"),
+        ("ws://h:80/", "ws://h/"), ("wss://h:443/", "wss://h/"),
+        ("https://h:80/", "https://h:80/"), ("http://h:443/", "http://h:443/"),
+        ("ws://h:443/", "ws://h:443/"), ("http://h:8080", "http://h:8080/"),
+    ],
+)  # fmt: skip
+def test_a_urls_default_port_is_dropped_and_no_other(given: str, normalized: str) -> None:
+    assert str(normalize_url(given)) == normalized
 
 
 async def test_a_callback_builds_the_answer_from_the_request() -> None:
