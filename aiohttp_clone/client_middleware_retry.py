@@ -18,10 +18,9 @@ import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection
-from contextlib import suppress
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import hdrs
 from ._http.rules import IDEMPOTENT_METHODS
@@ -33,6 +32,7 @@ from .client_exceptions import (
     ConnectionTimeoutError,
     ServerFingerprintMismatch,
 )
+from .client_pipeline import drain_and_release
 
 if TYPE_CHECKING:
     from .client_pipeline import ClientHandlerType
@@ -47,7 +47,6 @@ __all__ = (
     "parse_retry_after",
 )
 
-"""RFC 9110 section 9.2.2: sending these twice has the effect of sending them once."""
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 """Answers that say "not now" rather than "not this": overload, a failing or missing upstream."""
 
@@ -55,8 +54,8 @@ _UNSENT_ERRORS = (ClientConnectorError, ConnectionTimeoutError)
 """Raised before any byte of the request left, so the server cannot have acted on it."""
 _IDENTITY_ERRORS = (ClientConnectorCertificateError, ServerFingerprintMismatch)
 """The peer is not who it should be: another attempt cannot change that."""
-_DRAIN_LIMIT = 64 * 1024
-"""A retried response's body up to this size is read so its connection can be reused."""
+_DRAIN_IGNORES = (ClientError, asyncio.IncompleteReadError)
+"""A client error while reading a retried answer's body is beside the point: it is thrown away."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +195,7 @@ class RetryMiddleware:
                 try:
                     await self._notify(RetryEvent(request, attempt, delay, response=response))
                 finally:
-                    await _discard(response)
+                    await drain_and_release(response, _DRAIN_IGNORES)
             await request.cancel_body_upload()
             await self._sleep(delay)
             attempt += 1
@@ -215,9 +214,10 @@ class RetryMiddleware:
     def _error_delay(self, request: ClientRequest, exc: Exception, attempt: int) -> float | None:
         """The wait before retrying after ``exc``; None when it is not retried."""
         options = self.options
+        retried = cast("tuple[type[Exception], ...]", options.exceptions)  # see __post_init__
         if (
             attempt >= options.attempts
-            or not isinstance(exc, tuple(options.exceptions))
+            or not isinstance(exc, retried)
             or isinstance(exc, _IDENTITY_ERRORS)
             or not request.body_replayable
         ):
@@ -254,14 +254,3 @@ class RetryMiddleware:
 def _fits(delay: float, give_up_at: float | None, clock: Callable[[], float]) -> bool:
     """Whether waiting ``delay`` still leaves time for another attempt."""
     return give_up_at is None or clock() + delay < give_up_at
-
-
-
-async def _discard(response: ClientResponse) -> None:
-    """Give a retried response's connection back: a small body is read so the connection
-    can be reused, a large one is dropped with it."""
-    length = response.content_length
-    if length is not None and length <= _DRAIN_LIMIT:
-        with suppress(ClientError, asyncio.IncompleteReadError):
-            await response.content.read()
-    response.release()

@@ -50,12 +50,22 @@ from .cookiejar import CookieJar
 from .helpers_env import basicauth_from_netrc, get_env_proxy_for_url
 from .tracing import Trace
 
-__all__ = ("ClientHandlerType", "ClientMiddlewareType", "RequestPipeline", "SessionConfig")
+__all__ = (
+    "ClientHandlerType",
+    "ClientMiddlewareType",
+    "RequestPipeline",
+    "SessionConfig",
+    "drain_and_release",
+    "resends",
+)
 
 _HTTP_SCHEMES = frozenset(("http", "https"))
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _NO_HOP: tuple[str, URL] = ("", URL())
 _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
+_DRAIN_LIMIT = 64 * 1024
+"""A body nobody reads, up to this size, is read so its connection can be reused."""
+_REDIRECT_DRAIN_IGNORES = (ClientConnectionError, asyncio.IncompleteReadError)
 
 ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
 ClientMiddlewareType = Callable[[ClientRequest, ClientHandlerType], Awaitable[ClientResponse]]
@@ -315,7 +325,7 @@ class RequestPipeline:
             response.close()
             await request.close_body()
             raise
-        await _drain_redirect(response)
+        await drain_and_release(response, _REDIRECT_DRAIN_IGNORES)
         if data is None:
             await request.close_body()
         return method, data
@@ -526,13 +536,11 @@ class RequestPipeline:
                 message, payload = await head
                 response.attach(connection, message, payload)
                 return response
-            except (ServerDisconnectedError, ClientOSError):
-                # Closed before an answer: an idempotent request is sent once more, on a
-                # pooled connection (likely stale) or a new one alike, as aiohttp does.
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                # Closed before an answer: sent once more when ``resends`` says so, on a
+                # pooled connection (likely stale) or a new one alike.
                 connection.close()
-                if attempt == 2 or request.method not in IDEMPOTENT_METHODS:
-                    raise
-                if not request.body_replayable:
+                if attempt == 2 or not resends(request, exc):
                     raise
             except ClientResponseError as exc:
                 connection.close()
@@ -626,11 +634,26 @@ def _check_redirect_count(history: list[ClientResponse], max_redirects: int) -> 
         )
 
 
-async def _drain_redirect(response: ClientResponse) -> None:
-    """Read a small redirect body so its connection can be reused; drop a large one."""
+def resends(request: ClientRequest, exc: BaseException) -> bool:
+    """Whether ``request``, closed on before its answer came (``exc``), is sent once more over
+    another connection, as aiohttp does: only an idempotent request whose body can go again.
+    The mock transport of ``aiohttp_clone.testing`` asks it too, to foresee that resend."""
+    return (
+        isinstance(exc, (ServerDisconnectedError, ClientOSError))
+        and request.method in IDEMPOTENT_METHODS
+        and request.body_replayable
+    )
+
+
+async def drain_and_release(
+    response: ClientResponse, ignoring: tuple[type[BaseException], ...]
+) -> None:
+    """Give back the connection of a response whose body nobody will read (a redirect, a
+    retried answer): a small body is read first so the connection can be reused, a large one
+    is dropped with it. Errors of ``ignoring`` while reading only cost the connection."""
     content_length = response.content_length
-    if content_length is not None and content_length <= 64 * 1024:
+    if content_length is not None and content_length <= _DRAIN_LIMIT:
         # Straight from the stream: aiohttp sends no chunk-received signal for this body.
-        with suppress(ClientConnectionError, asyncio.IncompleteReadError):
+        with suppress(*ignoring):
             await response.content.read()
     response.release()

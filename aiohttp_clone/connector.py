@@ -607,10 +607,7 @@ class TCPConnector(BaseConnector):
                 return await connect_through_socks(self, req, traces, timeout)
             return await connect_through_proxy(self, req, timeout)
         host = req.url.raw_host or ""
-        sslcontext = self._ssl_for(req)
-        server_hostname = None
-        if sslcontext is not None:
-            server_hostname = req.server_hostname or host.rstrip(".")
+        sslcontext, server_hostname = self._origin_tls(req)
         protocol = await self._open_tcp(
             host, req.port, req.connection_key, traces, timeout, sslcontext, server_hostname,
             req.url.host_port_subcomponent or host, ClientConnectorError,
@@ -636,15 +633,30 @@ class TCPConnector(BaseConnector):
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         with connect_errors(key, error_class):
-            async with deadline(timeout.sock_connect, f"Connection timeout to host {where}"):
+            async with self._connect_deadline(timeout, where):
                 sock = await self._open_socket(addrs)
-                _, protocol = await self._loop.create_connection(
-                    lambda: ResponseHandler(self._loop),
-                    sock=sock,
-                    ssl=sslcontext,
-                    server_hostname=server_hostname,
-                    ssl_shutdown_timeout=self._ssl_shutdown_timeout,
-                )
+                return await self._wrap_socket(sock, sslcontext, server_hostname)
+
+    @staticmethod
+    def _connect_deadline(timeout: ClientTimeout, where: str) -> deadline:
+        """``sock_connect`` over connecting to ``where`` (host:port), with aiohttp's message."""
+        return deadline(timeout.sock_connect, f"Connection timeout to host {where}")
+
+    def _origin_tls(self, req: ClientRequest) -> tuple[ssl.SSLContext | None, str | None]:
+        """TLS to the origin: its context (None for http) and the name its certificate must bear."""
+        sslcontext = self._ssl_for(req)
+        if sslcontext is None:
+            return None, None
+        return sslcontext, req.server_hostname or (req.url.raw_host or "").rstrip(".")
+
+    async def _wrap_socket(
+        self, sock: socket.socket, sslcontext: ssl.SSLContext | None, server_hostname: str | None
+    ) -> ResponseHandler:
+        """A ``ResponseHandler`` on a connected socket, after a TLS handshake if ``sslcontext``."""
+        _, protocol = await self._loop.create_connection(
+            lambda: ResponseHandler(self._loop), sock=sock, ssl=sslcontext,
+            server_hostname=server_hostname, ssl_shutdown_timeout=self._ssl_shutdown_timeout,
+        )  # fmt: skip
         return protocol
 
     async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:

@@ -6,8 +6,8 @@ pooled proxy connection authenticates every request it serves. For https (and ws
 asked to open a tunnel with ``CONNECT``; once it answers 2xx, TLS to the origin runs inside the
 tunnel, and what was meant for the proxy never travels inside it.
 
-Only the connector and ``ClientRequest`` call in here, and only when a proxy is set: the
-direct path pays nothing for it.
+Only the connector, ``ClientRequest`` and the SOCKS path call in here, and only when a proxy is
+set: the direct path pays nothing for it.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from .client_exceptions import (
     ClientProxyConnectionError,
 )
 from .client_proto import ResponseHandler
-from .connector_errors import connect_errors, deadline
+from .connector_errors import connect_errors
 from .connector_tls import ssl_context_for
 
 if TYPE_CHECKING:
-    from ._values import ClientTimeout
+    from ._values import ClientTimeout, ConnectionKey
     from .client_reqrep import ClientRequest
     from .connector import TCPConnector
 
-__all__ = ("connect_through_proxy", "headers_for_proxy")
+__all__ = ("connect_through_proxy", "headers_for_proxy", "proxy_credentials", "proxy_key")
 
 
 def _tunnel_read_options(timeout: ClientTimeout) -> ReadOptions:
@@ -56,11 +56,29 @@ def headers_for_proxy(
     a ``Proxy-Authorization`` given in ``proxy_headers``.
     """
     result: CIMultiDict[str] = CIMultiDict(proxy_headers) if proxy_headers else CIMultiDict()
-    if proxy_auth is None and (proxy.raw_user or proxy.raw_password):
-        proxy_auth = make_basic_auth(proxy.user or "", proxy.password or "")
-    if proxy_auth is not None:
-        result[hdrs.PROXY_AUTHORIZATION] = proxy_auth.encode()
+    credentials = proxy_credentials(proxy, proxy_auth)
+    if credentials is not None:
+        result[hdrs.PROXY_AUTHORIZATION] = credentials.encode()
     return result
+
+
+def proxy_credentials(proxy: URL, proxy_auth: BasicAuth | None) -> BasicAuth | None:
+    """The credentials for ``proxy``: explicit ``proxy_auth``, else those written in its URL
+    (HTTP and SOCKS proxies alike)."""
+    if proxy_auth is None and (proxy.raw_user or proxy.raw_password):
+        return make_basic_auth(proxy.user or "", proxy.password or "")
+    return proxy_auth
+
+
+def proxy_key(req: ClientRequest, port: int, is_ssl: bool) -> ConnectionKey:
+    """The key errors about reaching ``req``'s proxy carry: they name the proxy (at ``port``,
+    its default already applied), not the origin."""
+    proxy = req.proxy
+    assert proxy is not None
+    return req.connection_key._replace(
+        host=proxy.raw_host or "", port=port, is_ssl=is_ssl,
+        proxy=None, proxy_auth=None, proxy_headers_hash=None,
+    )  # fmt: skip
 
 
 def _authority(url: URL, port: int) -> str:
@@ -80,17 +98,13 @@ async def connect_through_proxy(
     proxy_host = proxy.raw_host or ""
     proxy_port = proxy.port or 80
     proxy_tls = proxy.scheme == "https"
-    # Errors about reaching the proxy name the proxy, not the origin.
-    proxy_key = req.connection_key._replace(
-        host=proxy_host, port=proxy_port, is_ssl=proxy_tls,
-        proxy=None, proxy_auth=None, proxy_headers_hash=None,
-    )
+    key = proxy_key(req, proxy_port, proxy_tls)
     proxy_ssl = None
     if proxy_tls:
         proxy_ssl = ssl_context_for(connector._ssl if req.ssl is True else req.ssl)
     # As aiohttp does, the hop to the proxy is not traced (no DNS signals for the proxy host).
     protocol = await connector._open_tcp(
-        proxy_host, proxy_port, proxy_key, [], timeout, proxy_ssl,
+        proxy_host, proxy_port, key, [], timeout, proxy_ssl,
         proxy_host.rstrip(".") if proxy_tls else None,
         _authority(proxy, proxy_port), ClientProxyConnectionError,
     )
@@ -141,16 +155,14 @@ async def _start_tls(
     """Run TLS to the origin over the tunnel; the same protocol object serves the request."""
     transport = protocol.transport
     assert transport is not None
-    sslcontext = connector._ssl_for(req)
+    sslcontext, server_hostname = connector._origin_tls(req)
     assert sslcontext is not None
-    host = req.url.raw_host or ""
     key = req.connection_key
     with connect_errors(key):
-        where = f"Connection timeout to host {req.url.host_port_subcomponent}"
-        async with deadline(timeout.sock_connect, where):
+        async with connector._connect_deadline(timeout, req.url.host_port_subcomponent or ""):
             tls_transport = await connector._loop.start_tls(
                 transport, protocol, sslcontext,
-                server_hostname=req.server_hostname or host.rstrip("."),
+                server_hostname=server_hostname,
                 ssl_shutdown_timeout=connector._ssl_shutdown_timeout,
             )
     if tls_transport is None:

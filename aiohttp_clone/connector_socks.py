@@ -27,18 +27,19 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from . import hdrs
-from ._values import BasicAuth, active_timeout, make_basic_auth
+from ._values import BasicAuth, active_timeout
 from .client_exceptions import (
     ClientConnectorDNSError,
     ClientProxyConnectionError,
     ConnectionTimeoutError,
 )
-from .client_proto import ResponseHandler
-from .connector_errors import connect_errors, deadline
+from .connector_errors import connect_errors
+from .connector_proxy import proxy_credentials, proxy_key
 from .helpers import is_ip_address
 
 if TYPE_CHECKING:
     from ._values import ClientTimeout, ConnectionKey
+    from .client_proto import ResponseHandler
     from .client_reqrep import ClientRequest
     from .connector import TCPConnector
     from .tracing import Trace
@@ -78,13 +79,9 @@ async def connect_through_socks(
     scheme = proxy.scheme
     proxy_host = proxy.raw_host or ""
     proxy_port = proxy.port or _DEFAULT_PORT
-    # Errors about the proxy name the proxy, as the HTTP proxy path does.
-    proxy_key = req.connection_key._replace(
-        host=proxy_host, port=proxy_port, is_ssl=False,
-        proxy=None, proxy_auth=None, proxy_headers_hash=None,
-    )  # fmt: skip
+    key = proxy_key(req, proxy_port, is_ssl=False)
     username, password = _credentials(req, scheme)
-    target = await _target_host(connector, req, traces, scheme, proxy_key)
+    target = await _target_host(connector, req, traces, scheme, key)
     tunnel = proxy_class(
         python_socks.ProxyType.SOCKS4 if scheme.startswith("socks4") else
         python_socks.ProxyType.SOCKS5,
@@ -99,7 +96,7 @@ async def connect_through_socks(
             target, req.port, timeout=math.inf if seconds is None else seconds
         )
     except Exception as exc:
-        error = _proxy_error(python_socks, exc, proxy_key, f"{scheme} proxy", target, req.port)
+        error = _proxy_error(python_socks, exc, key, f"{scheme} proxy", target, req.port)
         if error is exc:
             raise
         raise error from exc
@@ -135,21 +132,11 @@ async def _start_http(
     connector: TCPConnector, req: ClientRequest, timeout: ClientTimeout, sock: socket.socket
 ) -> ResponseHandler:
     """Wrap the tunnelled socket in a ``ResponseHandler``, after TLS to the origin if https."""
-    sslcontext = connector._ssl_for(req)
-    server_hostname = None
-    if sslcontext is not None:
-        server_hostname = req.server_hostname or (req.url.raw_host or "").rstrip(".")
-    where = f"Connection timeout to host {req.url.host_port_subcomponent}"
+    sslcontext, server_hostname = connector._origin_tls(req)
     try:
         with connect_errors(req.connection_key):
-            async with deadline(timeout.sock_connect, where):
-                _, protocol = await connector._loop.create_connection(
-                    lambda: ResponseHandler(connector._loop),
-                    sock=sock,
-                    ssl=sslcontext,
-                    server_hostname=server_hostname,
-                    ssl_shutdown_timeout=connector._ssl_shutdown_timeout,
-                )
+            async with connector._connect_deadline(timeout, req.url.host_port_subcomponent or ""):
+                protocol = await connector._wrap_socket(sock, sslcontext, server_hostname)
     except BaseException:
         sock.close()  # create_connection owns the socket only once it has succeeded
         raise
@@ -162,7 +149,7 @@ async def _target_host(
     req: ClientRequest,
     traces: list[Trace],
     scheme: str,
-    proxy_key: ConnectionKey,
+    key: ConnectionKey,
 ) -> str:
     """What the proxy is asked to connect to: the origin's name for socks4a/socks5h, else the
     address the connector resolves it to (socks4 carries IPv4 addresses only)."""
@@ -170,20 +157,16 @@ async def _target_host(
     ipv4_only = scheme.startswith("socks4")
     if scheme in ("socks4a", "socks5h") and not is_ip_address(host):
         return host
-    if is_ip_address(host):
-        addresses = [host]
-    else:
-        try:
-            resolved = await connector._resolve_host(host, req.port, traces)
-        except OSError as exc:
-            raise ClientConnectorDNSError(req.connection_key, exc) from exc
-        addresses = [
-            entry["host"] for entry in resolved
-            if not ipv4_only or entry["family"] == socket.AF_INET
-        ]  # fmt: skip
+    try:
+        resolved = await connector._resolve_host(host, req.port, traces)  # IP literals as they are
+    except OSError as exc:
+        raise ClientConnectorDNSError(req.connection_key, exc) from exc
+    addresses = [
+        entry["host"] for entry in resolved if not ipv4_only or entry["family"] == socket.AF_INET
+    ]
     if ipv4_only and (not addresses or ":" in addresses[0]):
         raise ClientProxyConnectionError(
-            proxy_key,
+            key,
             OSError(errno.EAFNOSUPPORT,
                     f"{scheme} proxies reach IPv4 addresses only, and {host} has none "
                     "(socks5 and socks5h proxies reach IPv6 too)"),
@@ -216,10 +199,9 @@ def _credentials(req: ClientRequest, scheme: str) -> tuple[str | None, str | Non
 def _proxy_auth(req: ClientRequest) -> BasicAuth | None:
     proxy = req.proxy
     assert proxy is not None
-    if req.proxy_auth is not None:
-        return req.proxy_auth
-    if proxy.raw_user or proxy.raw_password:
-        return make_basic_auth(proxy.user or "", proxy.password or "")
+    credentials = proxy_credentials(proxy, req.proxy_auth)
+    if credentials is not None:
+        return credentials
     header = req.proxy_headers.get(hdrs.PROXY_AUTHORIZATION) if req.proxy_headers else None
     if header is None:
         return None

@@ -185,6 +185,33 @@ async def test_a_retried_body_still_arriving_is_read_to_keep_the_connection(raw_
     assert served == 2 and server.connections == 1
 
 
+async def test_a_retried_body_that_breaks_off_is_thrown_away_quietly(raw_server, fake_time) -> None:
+    """The 503's body stops short (the server hangs up): reading it fails, which does not
+    matter for an answer thrown away; the retry goes out on a new connection."""
+    served = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        for _ in range(10):
+            head, _ = await read_request(reader)
+            if not head:
+                return
+            served += 1
+            if served == 1:
+                writer.write(b"HTTP/1.1 503 Oops\r\nContent-Length: 10\r\n\r\nbusy")
+                await writer.drain()
+                writer.close()
+                return
+            writer.write(OK)
+            await writer.drain()
+
+    server = await raw_server(handler)
+    async with session_with(fake_time.middleware()) as session:
+        async with session.get(server.url) as resp:
+            assert (resp.status, await resp.read()) == (200, b"ok")
+    assert served == 2 and server.connections == 2
+
+
 async def test_the_last_response_is_returned_as_is(raw_server, fake_time) -> None:
     script = Script(*[status(503, body=b"busy %d" % i) for i in range(5)])
     server = await raw_server(script.handler)

@@ -376,6 +376,30 @@ async def test_socks4_sends_an_address_and_the_user_id(http_server) -> None:
     assert (request.user, request.password) == ("someone", None)
 
 
+@pytest.mark.parametrize("scheme", ["socks4", "socks5", "socks5h"])
+async def test_an_ip_address_goes_to_the_proxy_as_it_is(http_server, scheme) -> None:
+    """An address needs no resolving: the resolver is not asked and no DNS signal fires."""
+    resolver = NamesResolver()
+    signals: list[str] = []
+
+    async def record(session, ctx, params) -> None:
+        signals.append(type(params).__name__)
+
+    trace = aiohttp.TraceConfig()
+    for signal in (trace.on_dns_resolvehost_start, trace.on_dns_cache_hit, trace.on_dns_cache_miss):
+        signal.append(record)
+    url = URL.build(scheme="http", host=HOST, port=http_server.port, path="/hello")
+    async with RecordingSocks() as proxy:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=resolver), trace_configs=[trace]
+        ) as session:
+            async with session.get(url, proxy=proxy.url(scheme)) as resp:
+                assert await resp.text() == "Hello, world"
+    [request] = proxy.requests
+    assert (request.host, request.port, request.by_name) == (HOST, http_server.port, False)
+    assert (resolver.asked, signals) == ([], [])
+
+
 @pytest.mark.parametrize("scheme", ["socks4", "socks5"])
 async def test_local_resolution_failure_names_the_origin(scheme) -> None:
     async with RecordingSocks() as proxy:

@@ -14,8 +14,10 @@ import pytest
 from yarl import URL
 
 import aiohttp_clone as aiohttp
+from aiohttp_clone.client_reqrep import ClientRequest
 from aiohttp_clone.connector import BaseConnector, TCPConnector, UnixConnector
 from aiohttp_clone.testing import CallbackResult, MockResponses, UnmockedRequestError, aioresponses
+from aiohttp_clone.testing._registry import normalize_url
 from tests.asgi_app import HELLO
 from tests.servers import respond_keepalive, respond_with
 
@@ -81,6 +83,19 @@ async def test_methods_urls_and_patterns_match_as_in_aioresponses() -> None:
                 await fetch(session, f"{API}/items", "PUT")
 
 
+@pytest.mark.parametrize(
+    ("given", "normalized"),
+    [
+        ("http://h:80/", "http://h/"), ("https://h:443/", "https://h/"),
+        ("ws://h:80/", "ws://h/"), ("wss://h:443/", "wss://h/"),
+        ("https://h:80/", "https://h:80/"), ("http://h:443/", "http://h:443/"),
+        ("ws://h:443/", "ws://h:443/"), ("http://h:8080", "http://h:8080/"),
+    ],
+)  # fmt: skip
+def test_a_urls_default_port_is_dropped_and_no_other(given: str, normalized: str) -> None:
+    assert str(normalize_url(given)) == normalized
+
+
 async def test_a_callback_builds_the_answer_from_the_request() -> None:
     def sync_callback(url, **kwargs):
         return CallbackResult(status=201, payload={"got": kwargs["json"], "path": url.path})
@@ -141,6 +156,37 @@ async def test_an_exception_on_a_reused_connection_is_not_lost_to_the_stale_sock
                 await session.get(f"{API}/a")
             assert await fetch(session, f"{API}/a") == (200, b"after")
         assert len(m.requests[("GET", URL(f"{API}/a"))]) == 4
+
+
+async def _one_shot_body():
+    """An async-generator body: sent once, so the pipeline never sends its request again."""
+    yield b"sent "
+    yield b"once"
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [("PUT", "generator"), ("PUT", b"bytes"), ("GET", None), ("POST", b"bytes")],
+    ids=["put-generator", "put-bytes", "get", "post"],
+)
+async def test_a_registered_connection_error_surfaces_whether_or_not_it_is_resent(
+    method: str, body: bytes | str | None
+) -> None:
+    """The mock hangs up on the first try of a request the pipeline sends again (so the resend
+    meets the error) and raises the error at once for any other: a PUT whose body is an async
+    generator is not sent again, though PUT is idempotent."""
+    with MockResponses() as m:
+        m.add(f"{API}/up", method, exception=aiohttp.ClientOSError(104, "reset by peer"))
+        m.add(f"{API}/up", method, body="after")
+        async with aiohttp.ClientSession() as session:
+            data = _one_shot_body() if body == "generator" else body
+            with pytest.raises(aiohttp.ClientOSError, match="reset by peer"):
+                await session.request(method, f"{API}/up", data=data)
+            # Nothing of the failed request lingers: the next one gets the next answer.
+            assert await fetch(session, f"{API}/up", method) == (200, b"after")
+    calls = m.requests[(method, URL(f"{API}/up"))]
+    assert len(calls) == 2
+    assert calls[0].body == (b"sent once" if body == "generator" else body or b"")
 
 
 # -- recording and asserting -------------------------------------------------------------------
@@ -307,13 +353,14 @@ async def test_a_unix_connector_is_mocked_too(tmp_path) -> None:
 
 async def test_the_connectors_are_restored_when_the_mock_stops() -> None:
     originals = [TCPConnector._create_connection, UnixConnector._create_connection,
-                 BaseConnector._take_idle]  # fmt: skip
+                 BaseConnector._take_idle, ClientRequest.dispatch]  # fmt: skip
     with MockResponses():
         with MockResponses() as inner:
             inner.get(f"{API}/a")
         assert TCPConnector._create_connection is not originals[0]
+        assert ClientRequest.dispatch is not originals[3]
     assert [TCPConnector._create_connection, UnixConnector._create_connection,
-            BaseConnector._take_idle] == originals  # fmt: skip
+            BaseConnector._take_idle, ClientRequest.dispatch] == originals  # fmt: skip
 
 
 async def test_nested_mocks_the_innermost_answers() -> None:

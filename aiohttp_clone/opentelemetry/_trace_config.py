@@ -21,6 +21,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_http_instrumentation_enabled
 from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.propagate import inject
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.metrics.http_metrics import HTTP_CLIENT_REQUEST_DURATION
 from opentelemetry.semconv.schemas import Schemas
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
@@ -38,7 +39,6 @@ from ._semconv import (
     ExcludedUrls,
     SemconvMode,
     failure_attributes,
-    is_error_status,
     known_methods,
     metric_attributes,
     redact_url,
@@ -112,11 +112,14 @@ class _RequestSpans:
     async def on_request_start(
         self, session: Any, ctx: SimpleNamespace, params: TraceRequestStartParams
     ) -> None:
+        if not is_http_instrumentation_enabled():
+            return
         url = params.url
-        if not is_http_instrumentation_enabled() or str(url) in self._excluded:
+        url_text = str(url)
+        if url_text in self._excluded:
             return
         started = default_timer()
-        url_full = redact_url(self._url_filter(url) if self._url_filter else str(url))
+        url_full = redact_url(self._url_filter(url) if self._url_filter else url_text)
         attributes = request_attributes(
             params.method, url, url_full, self._known_methods, self._mode
         )
@@ -143,7 +146,7 @@ class _RequestSpans:
         response = params.response
         attributes = response_attributes(response.status, response.version, self._mode)
         request.span.set_attributes(attributes)
-        if is_error_status(response.status):
+        if ERROR_TYPE in attributes:  # response_attributes judged the status an error
             request.span.set_status(Status(StatusCode.ERROR))
         _call_hook(self._response_hook, request.span, params)
         self._end(request, attributes)

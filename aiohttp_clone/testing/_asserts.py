@@ -10,7 +10,6 @@ refused with a ``TypeError`` rather than silently ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -72,7 +71,7 @@ def _header_mismatches(call: RequestCall, headers: Any) -> list[str]:
 
 def _json_of(call: RequestCall) -> Any:
     try:
-        return json.loads(call.body)
+        return call.json()
     except ValueError:
         return _NOT_JSON
 

@@ -18,14 +18,9 @@ from typing import Any, TypeVar
 from yarl import URL
 
 from .. import hdrs
-from .._http.rules import IDEMPOTENT_METHODS
 from .._values import ConnectionKey
-from ..client_exceptions import (
-    ClientConnectionError,
-    ClientOSError,
-    ServerDisconnectedError,
-    SocketTimeoutError,
-)
+from ..client_exceptions import ClientConnectionError, SocketTimeoutError
+from ..client_pipeline import resends
 from ..client_proto import ResponseHandler
 from ..client_reqrep import ClientRequest
 from . import _asserts, _patch
@@ -257,7 +252,9 @@ class MockResponses:
         url = str(req.url.with_fragment(None))
         if any(url.startswith(prefix) for prefix in self.passthrough):
             return True
-        return self.passthrough_unmatched and self._registry.find(req.method, req.url) is None
+        if not self.passthrough_unmatched:
+            return False
+        return self._registry.find(req.method, req.url, normalize_url(req.url)) is None
 
     def _open(self, loop: Any, req: ClientRequest) -> ResponseHandler:
         """A new mocked connection for ``req``'s origin."""
@@ -290,21 +287,22 @@ class MockResponses:
         """How to answer ``request``: its registration (used up by one) and the call recorded,
         an exception to raise, or None to hang up first (see below)."""
         method = request.method
-        registration = self._registry.find(method, url)
+        normalized = normalize_url(url)
+        registration = self._registry.find(method, url, normalized)
         exception = registration.exception if registration is not None else None
-        if method in IDEMPOTENT_METHODS and _is_retried(exception):
-            # Raised as is, this would make the pipeline send the request once more (as
-            # aiohttp does for an idempotent request that got no answer) and the resend would
-            # miss it. So the first time hang up, as a dead server does; the resend goes over
-            # a new connection and gets the exception.
-            attempt = (method, normalize_url(url))
+        sent = connection.client_request
+        if exception is not None and sent is not None and resends(sent, exception):
+            # Raised as is, this would make the pipeline send the request once more and the
+            # resend would miss it. So the first time hang up, as a dead server does; the
+            # resend goes over a new connection and gets the exception.
+            attempt = (method, normalized)
             if attempt not in self._hung_up:
                 self._hung_up.add(attempt)
                 self._fresh_keys.add(connection.key)
                 return None
             self._hung_up.discard(attempt)
         call = RequestCall(method, url, request.headers, request.body)
-        self.requests.setdefault((method, normalize_url(url)), []).append(call)
+        self.requests.setdefault((method, normalized), []).append(call)
         if registration is None:
             return UnmockedRequestError(self._unmatched_message(method, url))
         self._registry.use(registration)
@@ -330,11 +328,6 @@ def _without_mock_parameter(signature: inspect.Signature, name: str | None) -> i
         if positional:
             parameters.remove(positional[-1])
     return signature.replace(parameters=parameters)
-
-
-def _is_retried(exception: BaseException | None) -> bool:
-    """The errors the pipeline retries once when a reused connection raises them."""
-    return isinstance(exception, (ServerDisconnectedError, ClientOSError))
 
 
 def _times(repeat: bool | int) -> int | None:

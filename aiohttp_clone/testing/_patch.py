@@ -7,7 +7,9 @@ under test creates itself are covered too), and put back when the last mock stop
   new connection is a real ``ResponseHandler`` on a ``MockTransport`` (or a real connection,
   for a request the mock passes through);
 - ``BaseConnector._take_idle``: the pool hands out only connections the active mock may serve,
-  so a socket opened before the mock started never carries a mocked request.
+  so a socket opened before the mock started never carries a mocked request;
+- ``ClientRequest.dispatch``: a mocked connection is told which request it is about to carry,
+  whose bytes alone cannot say whether the pipeline would send it again (``_mock._outcome``).
 
 The innermost active mock answers; mocks may nest.
 """
@@ -17,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..client_reqrep import ClientRequest
 from ..connector import BaseConnector, NamedPipeConnector, TCPConnector, UnixConnector
+from ._transport import MockTransport
 
 if TYPE_CHECKING:
     from .._values import ClientTimeout, ConnectionKey
     from ..client_proto import ResponseHandler
-    from ..client_reqrep import ClientRequest
+    from ..client_reqrep import ClientResponse
+    from ..connector import Connection
     from ..tracing import Trace
     from ._mock import MockResponses
 
@@ -53,6 +58,9 @@ def _install() -> None:
     take_idle = BaseConnector.__dict__["_take_idle"]
     _originals[BaseConnector, "_take_idle"] = take_idle
     setattr(BaseConnector, "_take_idle", _filtered_take_idle(take_idle))  # noqa: B010
+    dispatch = ClientRequest.__dict__["dispatch"]
+    _originals[ClientRequest, "dispatch"] = dispatch
+    setattr(ClientRequest, "dispatch", _noting_dispatch(dispatch))  # noqa: B010
 
 
 def _uninstall() -> None:
@@ -93,3 +101,16 @@ def _filtered_take_idle(
             protocol.close()  # not the active mock's: it may be real, it must not be reused
 
     return _take_idle
+
+
+def _noting_dispatch(
+    original: Callable[[ClientRequest, Connection], ClientResponse],
+) -> Callable[[ClientRequest, Connection], ClientResponse]:
+    def dispatch(request: ClientRequest, conn: Connection) -> ClientResponse:
+        protocol = conn.protocol
+        transport = None if protocol is None else protocol.transport
+        if isinstance(transport, MockTransport):
+            transport.client_request = request
+        return original(request, conn)
+
+    return dispatch

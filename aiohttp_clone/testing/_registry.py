@@ -18,20 +18,16 @@ from ._reply import CallbackResult
 
 __all__ = ("Registration", "Registry", "normalize_url")
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
 def normalize_url(url: str | URL) -> URL:
     """The form two URLs are compared in: no default port, no fragment or credentials, ``/`` for
     an empty path and the query sorted by name (as aioresponses keys its calls)."""
     url = URL(url)
     if not url.absolute:
         raise ValueError(f"an absolute URL (with scheme and host) is needed, not {str(url)!r}")
-    port = url.port if url.port != _DEFAULT_PORTS.get(url.scheme) else None
     return URL.build(
         scheme=url.scheme,
         host=url.raw_host or "",
-        port=port,
+        port=None if url.is_default_port() else url.port,
         path=url.raw_path or "/",
         query_string=url.with_query(sorted(url.query.items())).raw_query_string,
         encoded=True,
@@ -77,9 +73,9 @@ class Registry:
     def clear(self) -> None:
         self._entries.clear()
 
-    def find(self, method: str, url: URL) -> Registration | None:
-        """The registration that would answer ``method url`` now (nothing is used up)."""
-        normalized = normalize_url(url)
+    def find(self, method: str, url: URL, normalized: URL) -> Registration | None:
+        """The registration that would answer ``method url`` (``normalized`` is
+        ``normalize_url(url)``) now; nothing is used up."""
         for registration in self._entries:
             if registration.matches(method, url, normalized):
                 return registration

@@ -24,6 +24,7 @@ from ._request import ParsedRequest, RequestReader
 
 if TYPE_CHECKING:
     from .._values import ConnectionKey
+    from ..client_reqrep import ClientRequest
     from ._mock import MockResponses
 
 __all__ = ("MockTransport",)
@@ -59,6 +60,9 @@ class MockTransport(asyncio.Transport):
         self._feed_handle: asyncio.Handle | None = None
         self._paused = False
         self._closing = False
+        self.client_request: ClientRequest | None = None
+        """The request last written over this connection (set by ``_patch``): what its bytes
+        cannot tell, such as whether the pipeline would send it again, is asked of it."""
 
     # -- the client writes ------------------------------------------------------------------
 
@@ -97,11 +101,6 @@ class MockTransport(asyncio.Transport):
         """Nothing to limit: see ``get_write_buffer_size``."""
 
     # -- answering --------------------------------------------------------------------------
-
-    @property
-    def reused(self) -> bool:
-        """Whether an earlier response went over this connection (as the pipeline judges it)."""
-        return self._protocol.responses_read > 0
 
     def _serve_next(self) -> None:
         if self._serving is None and self._pending and not self._closing:
