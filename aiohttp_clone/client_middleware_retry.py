@@ -32,7 +32,7 @@ from .client_exceptions import (
     ConnectionTimeoutError,
     ServerFingerprintMismatch,
 )
-from .client_pipeline import drain_and_release
+from .client_response import drain_and_release
 
 if TYPE_CHECKING:
     from .client_pipeline import ClientHandlerType

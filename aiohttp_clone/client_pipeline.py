@@ -44,6 +44,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_reqrep import ClientRequest, ClientResponse
+from .client_response import drain_and_release
 from .client_upload import UploadTracker
 from .connector import BaseConnector, Connection
 from .cookiejar import CookieJar
@@ -55,7 +56,6 @@ __all__ = (
     "ClientMiddlewareType",
     "RequestPipeline",
     "SessionConfig",
-    "drain_and_release",
     "resends",
 )
 
@@ -63,8 +63,6 @@ _HTTP_SCHEMES = frozenset(("http", "https"))
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _NO_HOP: tuple[str, URL] = ("", URL())
 _CREDENTIAL_HEADERS = (hdrs.AUTHORIZATION, hdrs.COOKIE, hdrs.PROXY_AUTHORIZATION)
-_DRAIN_LIMIT = 64 * 1024
-"""A body nobody reads, up to this size, is read so its connection can be reused."""
 _REDIRECT_DRAIN_IGNORES = (ClientConnectionError, asyncio.IncompleteReadError)
 
 ClientHandlerType = Callable[[ClientRequest], Awaitable[ClientResponse]]
@@ -644,16 +642,3 @@ def resends(request: ClientRequest, exc: BaseException) -> bool:
         and request.body_replayable
     )
 
-
-async def drain_and_release(
-    response: ClientResponse, ignoring: tuple[type[BaseException], ...]
-) -> None:
-    """Give back the connection of a response whose body nobody will read (a redirect, a
-    retried answer): a small body is read first so the connection can be reused, a large one
-    is dropped with it. Errors of ``ignoring`` while reading only cost the connection."""
-    content_length = response.content_length
-    if content_length is not None and content_length <= _DRAIN_LIMIT:
-        # Straight from the stream: aiohttp sends no chunk-received signal for this body.
-        with suppress(*ignoring):
-            await response.content.read()
-    response.release()

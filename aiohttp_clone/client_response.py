@@ -40,9 +40,11 @@ if TYPE_CHECKING:
     from .connector import Connection
     from .tracing import Trace
 
-__all__ = ("ClientResponse",)
+__all__ = ("ClientResponse", "drain_and_release")
 
 _JSON_CONTENT_TYPE = "application/json"
+_DRAIN_LIMIT = 64 * 1024
+"""A body nobody reads, up to this size, is read so its connection can be reused."""
 
 
 def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
@@ -414,3 +416,17 @@ class _noop_awaitable:
 
 
 _NOOP_AWAITABLE = _noop_awaitable()  # stateless: one instance serves every release()
+
+
+async def drain_and_release(
+    response: ClientResponse, ignoring: tuple[type[BaseException], ...]
+) -> None:
+    """Give back the connection of a response whose body nobody will read (a redirect, a
+    retried answer): a small body is read first so the connection can be reused, a large one
+    is dropped with it. Errors of ``ignoring`` while reading only cost the connection."""
+    content_length = response.content_length
+    if content_length is not None and content_length <= _DRAIN_LIMIT:
+        # Straight from the stream: aiohttp sends no chunk-received signal for this body.
+        with contextlib.suppress(*ignoring):
+            await response.content.read()
+    response.release()
