@@ -607,7 +607,8 @@ class ClientSession:
         self, pipeline: RequestPipeline, url: URL, exc: BaseException
     ) -> None:
         """Disarm the deadline and tell the traces; the caller re-raises ``exc``, unless the
-        total timeout cancelled the request, which becomes the TimeoutError raised here."""
+        total timeout cancelled the request, which becomes the TimeoutError raised here. (The
+        upload tracker was finalized by ``run``, which every failure here came through.)"""
         if active_timeout(pipeline.timeout.total):
             self._deadlines.disarm(pipeline)
             if pipeline.timed_out and isinstance(exc, asyncio.CancelledError):
@@ -615,8 +616,6 @@ class ClientSession:
                 if task is not None:
                     task.uncancel()
                 raise TimeoutError() from None
-        if pipeline.upload_tracker is not None:
-            pipeline.upload_tracker._finalize()
         for trace in pipeline.traces:
             await trace.send_request_exception(pipeline.method, url, pipeline.trace_headers, exc)
 
