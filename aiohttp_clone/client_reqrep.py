@@ -452,12 +452,12 @@ class ClientRequest:
         return self._response()
 
     def _small_body(self) -> bytes | None:
-        """The body when it leaves with the head in one write (``b""`` for none), else None:
-        a larger, streamed, compressed or chunked one, or one that waits for 100-continue."""
+        """The body when it leaves with the head in one write, else None: a larger, streamed,
+        compressed or chunked one, or one that waits for 100-continue. (``dispatch`` calls it
+        only for a request that has a body.)"""
         raw = self._body_bytes
         if self._body is None:
-            if raw is None:
-                return b""
+            assert raw is not None
             if len(raw) <= _SMALL_BODY and not self.expect100 and not self._traces:
                 return raw
             return None
