@@ -609,7 +609,7 @@ class ClientSession:
         """Disarm the deadline and tell the traces; the caller re-raises ``exc``, unless the
         total timeout cancelled the request, which becomes the TimeoutError raised here. (The
         upload tracker was finalized by ``run``, which every failure here came through.)"""
-        if active_timeout(pipeline.timeout.total):
+        if pipeline.deadline is not None:  # armed exactly when the total timeout is set
             self._deadlines.disarm(pipeline)
             if pipeline.timed_out and isinstance(exc, asyncio.CancelledError):
                 task = asyncio.current_task(self._loop)
