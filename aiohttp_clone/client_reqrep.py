@@ -32,7 +32,7 @@ from ._values import (
 from .client_exceptions import ClientConnectionError, ClientError, ClientOSError, InvalidURL
 from .client_exceptions import ClientResponseError as ClientResponseError  # aiohttp's path
 from .client_exceptions import ContentTypeError as ContentTypeError  # aiohttp's path
-from .client_response import ClientResponse
+from .client_response import _JSON_CONTENT_TYPE, ClientResponse
 from .client_upload import UploadTracker
 from .connector_proxy import headers_for_proxy
 from .connector_socks import is_socks
@@ -55,8 +55,6 @@ __all__ = (
     "RequestInfo",
     "UploadTracker",
 )
-
-_JSON_CONTENT_TYPE = "application/json"
 
 
 class JsonBody(bytes):

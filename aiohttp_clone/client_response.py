@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ("ClientResponse",)
 
-_JSON_CONTENT_TYPE = "application/json"
+_JSON_CONTENT_TYPE = "application/json"  # what json() expects, and what json= sends
 
 
 def _default_fallback_charset(response: ClientResponse, body: bytes) -> str:
