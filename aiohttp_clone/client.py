@@ -142,11 +142,6 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
-        self._auto_decompress = auto_decompress
-        self._read_bufsize = read_bufsize
-        self._max_line_size = max_line_size
-        self._max_field_size = max_field_size
-        self._max_headers = max_headers
         self._read_options = ReadOptions(
             True, auto_decompress, read_bufsize, active_timeout(self._timeout.sock_read),
             max_line_size, max_field_size, max_headers,
@@ -317,7 +312,7 @@ class ClientSession:
     @property
     def auto_decompress(self) -> bool:
         """Whether bodies are decoded per Content-Encoding."""
-        return self._auto_decompress
+        return self._read_options.auto_decompress
 
     @property
     def requote_redirect_url(self) -> bool:
@@ -632,14 +627,15 @@ class ClientSession:
         """A copy of the session's read options with a request's overrides (None, or for the
         sizes 0, keeps the session's); ``_request`` takes the session's own when none is
         given."""
+        session = self._read_options
         return ReadOptions(
             read_until_eof,
-            self._auto_decompress if auto_decompress is None else auto_decompress,
-            read_bufsize or self._read_bufsize,
+            session.auto_decompress if auto_decompress is None else auto_decompress,
+            read_bufsize or session.read_bufsize,
             active_timeout(timeout.sock_read),
-            max_line_size or self._max_line_size,
-            max_field_size or self._max_field_size,
-            max_headers or self._max_headers,
+            max_line_size or session.max_line_size,
+            max_field_size or session.max_field_size,
+            max_headers or session.max_headers,
         )
 
     def _request_timeout(self, timeout: object) -> ClientTimeout:

@@ -234,6 +234,21 @@ async def test_per_request_field_limit_applies_on_a_reused_connection(raw_server
         assert server.connections == 1  # the limit was applied on the same connection
 
 
+async def test_a_request_override_keeps_the_sessions_other_read_settings(raw_server) -> None:
+    body = gzip.compress(b"hello")
+    long_field = b"HTTP/1.1 200 OK\r\nX-Long: " + b"v" * 200 + b"\r\nContent-Length: 2\r\n\r\nok"
+    gzipped = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body), body,
+    )  # fmt: skip
+    limited, raw = await raw_server(answering(long_field)), await raw_server(answering(gzipped))
+    async with aiohttp.ClientSession(max_field_size=100, auto_decompress=False) as session:
+        assert session.auto_decompress is False
+        with pytest.raises(aiohttp.ClientResponseError, match="more than 100 bytes"):
+            await session.get(limited.url, read_bufsize=2**16)
+        async with session.get(raw.url, max_headers=64) as resp:
+            assert await resp.read() == body
+
+
 # -- 9. total_raw_bytes counts what arrived ---------------------------------------------------
 
 
