@@ -516,7 +516,8 @@ class ClientSession:
             method, headers, cookies, skip_auto_headers, compress, chunked, expect100, proxy,
             proxy_auth, proxy_headers, ssl, server_hostname, request_timeout,
             self._read_options if (
-                request_timeout is self._timeout and read_until_eof and auto_decompress is None
+                read_until_eof and auto_decompress is None and (request_timeout is self._timeout
+                or active_timeout(request_timeout.sock_read) == self._read_options.sock_read)
                 and not (read_bufsize or max_line_size or max_field_size or max_headers)
             ) else self._read_options_for(
                 request_timeout, read_until_eof, read_bufsize, auto_decompress,
@@ -626,7 +627,8 @@ class ClientSession:
     ) -> ReadOptions:
         """A copy of the session's read options with a request's overrides (None, or for the
         sizes 0, keeps the session's); ``_request`` takes the session's own when none is
-        given."""
+        given, and for a ``timeout=`` whose sock_read is the session's (a copy would be equal
+        field for field, and the connection's parser would compare it)."""
         session = self._read_options
         return ReadOptions(
             read_until_eof,

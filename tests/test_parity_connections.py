@@ -102,6 +102,18 @@ async def test_sock_read_still_fires_on_a_silent_server(raw_server) -> None:
             await session.post(server.url, data=b"x" * 100_000)
 
 
+async def test_a_requests_timeout_brings_its_own_sock_read(raw_server) -> None:
+    """A request's ``timeout=`` replaces the session's: the same sock_read still fires, and
+    none lets a slow answer through (the session's would have cut it)."""
+    server = await raw_server(answering(delay=0.5))
+    server.allow_errors(ConnectionError)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=0.1)) as session:
+        with pytest.raises(aiohttp.SocketTimeoutError):
+            await session.get(server.url, timeout=aiohttp.ClientTimeout(total=30, sock_read=0.1))
+        async with session.get(server.url, timeout=aiohttp.ClientTimeout(total=30)) as resp:
+            assert await resp.read() == b"ok"
+
+
 # -- 4. total covers a body that keeps arriving -----------------------------------------------
 
 
