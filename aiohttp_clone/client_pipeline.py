@@ -221,14 +221,13 @@ class RequestPipeline:
             self.task.cancel()
 
     async def start(self, url: URL) -> None:
-        """Fire ``on_request_start``; as in aiohttp, a callback failing here is not reported
-        to ``on_request_exception``."""
-        if self.traces:
-            # As in aiohttp, on_request_start gets the session's and the request's headers as
-            # one live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
-            self.trace_headers = self.headers = self._merged_headers()
-            for trace in self.traces:
-                await trace.send_request_start(self.method, url, self.trace_headers)
+        """Fire ``on_request_start`` (the session calls it when there are traces); as in
+        aiohttp, a callback failing here is not reported to ``on_request_exception``."""
+        # As in aiohttp, on_request_start gets the session's and the request's headers as one
+        # live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
+        self.trace_headers = self.headers = self._merged_headers()
+        for trace in self.traces:
+            await trace.send_request_start(self.method, url, self.trace_headers)
 
     async def run(
         self,
@@ -400,7 +399,7 @@ class RequestPipeline:
             for name in _CREDENTIAL_HEADERS:
                 headers.popall(name, None)
         if self.skip_auto_headers:
-            self._skip_auto_headers(headers)
+            self._skip_auto_headers(headers, self.skip_auto_headers)
         if auth is not None and hdrs.AUTHORIZATION in headers:
             raise ValueError(
                 "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
@@ -412,10 +411,10 @@ class RequestPipeline:
             self._add_cookies(headers, url)
         return headers
 
-    def _skip_auto_headers(self, headers: CIMultiDict[str]) -> None:
+    def _skip_auto_headers(self, headers: CIMultiDict[str], skipped: Iterable[str]) -> None:
         """Drop the automatic fields this request asked to skip (unless it gave them itself)."""
         given = _names(self.headers)
-        for skip in self.skip_auto_headers or ():
+        for skip in skipped:
             folded = skip.lower()
             # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
             if folded not in given and folded != "host":
