@@ -435,17 +435,16 @@ class RequestPipeline:
                 f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
             )
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, BasicAuth | None]:
-        """The request's proxy, else the session's, else (with trust_env) the environment's."""
-        proxy, proxy_auth = self.proxy, self.proxy_auth
+    def _fallback_proxy(self, url: URL) -> tuple[URL | None, BasicAuth | None]:
+        """For a request that names no proxy: the session's, else (with trust_env) the
+        environment's, else none."""
         config = self.config
-        if proxy is None and config.default_proxy is not None:
-            proxy = config.default_proxy
-            proxy_auth = proxy_auth or config.default_proxy_auth
-        if proxy is None and config.trust_env:
+        if config.default_proxy is not None:
+            return config.default_proxy, self.proxy_auth or config.default_proxy_auth
+        if config.trust_env:
             with suppress(LookupError):
-                proxy, proxy_auth = get_env_proxy_for_url(url)
-        return proxy, proxy_auth
+                return get_env_proxy_for_url(url)
+        return None, self.proxy_auth
 
     def _build_request(
         self, method: str, url: URL, data: Any, auth: BasicAuth | None
@@ -453,10 +452,9 @@ class RequestPipeline:
         """The ``request_class`` instance for one hop."""
         config = self.config
         headers = self._request_headers(url, auth)
-        if self.proxy is None and config.default_proxy is None and not config.trust_env:
-            proxy, proxy_auth = None, self.proxy_auth
-        else:
-            proxy, proxy_auth = self._proxy_for(url)
+        proxy, proxy_auth = self.proxy, self.proxy_auth
+        if proxy is None and (config.default_proxy is not None or config.trust_env):
+            proxy, proxy_auth = self._fallback_proxy(url)
         if auth is None and config.netrc is not None and hdrs.AUTHORIZATION not in headers:
             with suppress(LookupError):
                 auth = basicauth_from_netrc(config.netrc, url.host or "")
