@@ -142,11 +142,6 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
-        self._auto_decompress = auto_decompress
-        self._read_bufsize = read_bufsize
-        self._max_line_size = max_line_size
-        self._max_field_size = max_field_size
-        self._max_headers = max_headers
         self._read_options = ReadOptions(
             True, auto_decompress, read_bufsize, active_timeout(self._timeout.sock_read),
             max_line_size, max_field_size, max_headers,
@@ -317,7 +312,7 @@ class ClientSession:
     @property
     def auto_decompress(self) -> bool:
         """Whether bodies are decoded per Content-Encoding."""
-        return self._auto_decompress
+        return self._read_options.auto_decompress
 
     @property
     def requote_redirect_url(self) -> bool:
@@ -521,7 +516,8 @@ class ClientSession:
             method, headers, cookies, skip_auto_headers, compress, chunked, expect100, proxy,
             proxy_auth, proxy_headers, ssl, server_hostname, request_timeout,
             self._read_options if (
-                request_timeout is self._timeout and read_until_eof and auto_decompress is None
+                read_until_eof and auto_decompress is None and (request_timeout is self._timeout
+                or active_timeout(request_timeout.sock_read) == self._read_options.sock_read)
                 and not (read_bufsize or max_line_size or max_field_size or max_headers)
             ) else self._read_options_for(
                 request_timeout, read_until_eof, read_bufsize, auto_decompress,
@@ -607,16 +603,15 @@ class ClientSession:
         self, pipeline: RequestPipeline, url: URL, exc: BaseException
     ) -> None:
         """Disarm the deadline and tell the traces; the caller re-raises ``exc``, unless the
-        total timeout cancelled the request, which becomes the TimeoutError raised here."""
-        if active_timeout(pipeline.timeout.total):
+        total timeout cancelled the request, which becomes the TimeoutError raised here. (The
+        upload tracker was finalized by ``run``, which every failure here came through.)"""
+        if pipeline.deadline is not None:  # armed exactly when the total timeout is set
             self._deadlines.disarm(pipeline)
             if pipeline.timed_out and isinstance(exc, asyncio.CancelledError):
                 task = asyncio.current_task(self._loop)
                 if task is not None:
                     task.uncancel()
                 raise TimeoutError() from None
-        if pipeline.upload_tracker is not None:
-            pipeline.upload_tracker._finalize()
         for trace in pipeline.traces:
             await trace.send_request_exception(pipeline.method, url, pipeline.trace_headers, exc)
 
@@ -632,15 +627,17 @@ class ClientSession:
     ) -> ReadOptions:
         """A copy of the session's read options with a request's overrides (None, or for the
         sizes 0, keeps the session's); ``_request`` takes the session's own when none is
-        given."""
+        given, and for a ``timeout=`` whose sock_read is the session's (a copy would be equal
+        field for field, and the connection's parser would compare it)."""
+        session = self._read_options
         return ReadOptions(
             read_until_eof,
-            self._auto_decompress if auto_decompress is None else auto_decompress,
-            read_bufsize or self._read_bufsize,
+            session.auto_decompress if auto_decompress is None else auto_decompress,
+            read_bufsize or session.read_bufsize,
             active_timeout(timeout.sock_read),
-            max_line_size or self._max_line_size,
-            max_field_size or self._max_field_size,
-            max_headers or self._max_headers,
+            max_line_size or session.max_line_size,
+            max_field_size or session.max_field_size,
+            max_headers or session.max_headers,
         )
 
     def _request_timeout(self, timeout: object) -> ClientTimeout:

@@ -229,14 +229,13 @@ class RequestPipeline:
             self.task.cancel()
 
     async def start(self, url: URL) -> None:
-        """Fire ``on_request_start``; as in aiohttp, a callback failing here is not reported
-        to ``on_request_exception``."""
-        if self.traces:
-            # As in aiohttp, on_request_start gets the session's and the request's headers as
-            # one live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
-            self.trace_headers = self.headers = self._merged_headers()
-            for trace in self.traces:
-                await trace.send_request_start(self.method, url, self.trace_headers)
+        """Fire ``on_request_start`` (the session calls it when there are traces); as in
+        aiohttp, a callback failing here is not reported to ``on_request_exception``."""
+        # As in aiohttp, on_request_start gets the session's and the request's headers as one
+        # live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
+        self.trace_headers = self.headers = self._merged_headers()
+        for trace in self.traces:
+            await trace.send_request_start(self.method, url, self.trace_headers)
 
     async def run(
         self,
@@ -408,7 +407,7 @@ class RequestPipeline:
             for name in _CREDENTIAL_HEADERS:
                 headers.popall(name, None)
         if self.skip_auto_headers:
-            self._skip_auto_headers(headers)
+            self._skip_auto_headers(headers, self.skip_auto_headers)
         if auth is not None and hdrs.AUTHORIZATION in headers:
             raise ValueError(
                 "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
@@ -420,10 +419,10 @@ class RequestPipeline:
             self._add_cookies(headers, url)
         return headers
 
-    def _skip_auto_headers(self, headers: CIMultiDict[str]) -> None:
+    def _skip_auto_headers(self, headers: CIMultiDict[str], skipped: Iterable[str]) -> None:
         """Drop the automatic fields this request asked to skip (unless it gave them itself)."""
         given = _names(self.headers)
-        for skip in self.skip_auto_headers or ():
+        for skip in skipped:
             folded = skip.lower()
             # Host is never skipped: RFC 9112 section 3.2 requires it (aiohttp sends it too).
             if folded not in given and folded != "host":
@@ -444,17 +443,16 @@ class RequestPipeline:
                 f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()
             )
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, BasicAuth | None]:
-        """The request's proxy, else the session's, else (with trust_env) the environment's."""
-        proxy, proxy_auth = self.proxy, self.proxy_auth
+    def _fallback_proxy(self, url: URL) -> tuple[URL | None, BasicAuth | None]:
+        """For a request that names no proxy: the session's, else (with trust_env) the
+        environment's, else none."""
         config = self.config
-        if proxy is None and config.default_proxy is not None:
-            proxy = config.default_proxy
-            proxy_auth = proxy_auth or config.default_proxy_auth
-        if proxy is None and config.trust_env:
+        if config.default_proxy is not None:
+            return config.default_proxy, self.proxy_auth or config.default_proxy_auth
+        if config.trust_env:
             with suppress(LookupError):
-                proxy, proxy_auth = get_env_proxy_for_url(url)
-        return proxy, proxy_auth
+                return get_env_proxy_for_url(url)
+        return None, self.proxy_auth
 
     def _build_request(
         self, method: str, url: URL, data: Any, auth: BasicAuth | None
@@ -462,10 +460,9 @@ class RequestPipeline:
         """The ``request_class`` instance for one hop."""
         config = self.config
         headers = self._request_headers(url, auth)
-        if self.proxy is None and config.default_proxy is None and not config.trust_env:
-            proxy, proxy_auth = None, self.proxy_auth
-        else:
-            proxy, proxy_auth = self._proxy_for(url)
+        proxy, proxy_auth = self.proxy, self.proxy_auth
+        if proxy is None and (config.default_proxy is not None or config.trust_env):
+            proxy, proxy_auth = self._fallback_proxy(url)
         if auth is None and config.netrc is not None and hdrs.AUTHORIZATION not in headers:
             with suppress(LookupError):
                 auth = basicauth_from_netrc(config.netrc, url.host or "")

@@ -32,7 +32,7 @@ from ._values import (
 from .client_exceptions import ClientConnectionError, ClientError, ClientOSError, InvalidURL
 from .client_exceptions import ClientResponseError as ClientResponseError  # aiohttp's path
 from .client_exceptions import ContentTypeError as ContentTypeError  # aiohttp's path
-from .client_response import ClientResponse
+from .client_response import _JSON_CONTENT_TYPE, ClientResponse
 from .client_upload import UploadTracker
 from .connector_proxy import headers_for_proxy
 from .connector_socks import is_socks
@@ -55,8 +55,6 @@ __all__ = (
     "RequestInfo",
     "UploadTracker",
 )
-
-_JSON_CONTENT_TYPE = "application/json"
 
 
 class JsonBody(bytes):
@@ -452,12 +450,12 @@ class ClientRequest:
         return self._response()
 
     def _small_body(self) -> bytes | None:
-        """The body when it leaves with the head in one write (``b""`` for none), else None:
-        a larger, streamed, compressed or chunked one, or one that waits for 100-continue."""
+        """The body when it leaves with the head in one write, else None: a larger, streamed,
+        compressed or chunked one, or one that waits for 100-continue. (``dispatch`` calls it
+        only for a request that has a body.)"""
         raw = self._body_bytes
         if self._body is None:
-            if raw is None:
-                return b""
+            assert raw is not None
             if len(raw) <= _SMALL_BODY and not self.expect100 and not self._traces:
                 return raw
             return None

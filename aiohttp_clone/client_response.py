@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ("ClientResponse", "drain_and_release")
 
-_JSON_CONTENT_TYPE = "application/json"
+_JSON_CONTENT_TYPE = "application/json"  # what json() expects, and what json= sends
 _DRAIN_LIMIT = 64 * 1024
 """A body nobody reads, up to this size, is read so its connection can be reused."""
 
@@ -347,31 +347,34 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not read to the end)."""
-        if not self._released:
-            self._released = True
-            if self._connection is not None:  # else the body ended, or an error ended it
-                self._body_cut_short()
+        self._mark_released()
         if self._connection is not None or self._deadline is not None:
             self._release_connection()
         return _NOOP_AWAITABLE
 
     def close(self) -> None:
         """Drop the connection now, without reading the rest of the body."""
-        if not self._released:
-            self._released = True
-            if self._connection is not None:
-                self._body_cut_short()
+        self._mark_released()
         connection = self._connection
         if connection is not None:
             self._connection = None
             connection.close()
         self._disarm_deadline()
 
-    def _body_cut_short(self) -> None:
-        """Released or closed before the body ended: reading on raises "Connection closed"
-        (ClientConnectionError), as in aiohttp. A body that arrived whole stays readable."""
+    def _mark_released(self) -> None:
+        """The first ``release()`` or ``close()``: a body cut short by it reads on as "Connection
+        closed" (ClientConnectionError), as in aiohttp; a body that arrived whole stays
+        readable."""
+        if self._released:
+            return
+        self._released = True
         content = self.content
-        if content is not None and not content.is_eof() and content.exception() is None:
+        if (
+            self._connection is not None  # else the body ended, or an error ended it
+            and content is not None
+            and not content.is_eof()
+            and content.exception() is None
+        ):
             content.set_exception(ClientConnectionError("Connection closed"))
 
     async def wait_for_close(self) -> None:

@@ -212,7 +212,7 @@ class BaseConnector:
         key = req.connection_key
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
-        queued = not self._has_room(key) or self._queued_ahead()
+        queued = self._must_queue(key)
         if queued:
             if traces:
                 for trace in traces:
@@ -234,12 +234,7 @@ class BaseConnector:
     def reuse_idle(self, key: ConnectionKey) -> Connection | None:
         """An idle pooled connection for ``key``, taken now without awaiting, when one is free
         and the limits allow it with nobody queued ahead; None otherwise (then ``connect``)."""
-        if self._closed or (self._waiters and self._queued_ahead()):
-            return None
-        limit = self._limit  # _has_room, minus a call when there is no per-host limit
-        if (limit and len(self._acquired) >= limit) or (
-            self._limit_per_host and not self._has_room(key)
-        ):
+        if self._closed or self._must_queue(key):
             return None
         return self._take_idle_connection(key)
 
@@ -248,9 +243,7 @@ class BaseConnector:
         protocol = self._take_idle(key)
         if protocol is None:
             return None
-        self._acquired.add(protocol)  # _reserve, inline on this path
-        if self._limit_per_host:
-            self._acquired_per_host[key] = self._acquired_per_host.get(key, 0) + 1
+        self._reserve(key, protocol)
         return Connection(self, key, protocol, self._loop)
 
     async def _new_connection(
@@ -288,6 +281,11 @@ class BaseConnector:
         return not (
             self._limit_per_host and self._acquired_per_host.get(key, 0) >= self._limit_per_host
         )
+
+    def _must_queue(self, key: ConnectionKey) -> bool:
+        """Whether a request for ``key`` waits its turn: no room for it, or a queued request
+        goes first (see ``_queued_ahead``)."""
+        return not self._has_room(key) or (bool(self._waiters) and self._queued_ahead())
 
     async def _wait_for_room(self, key: ConnectionKey) -> None:
         """Queue in FIFO order until a slot for ``key`` frees; cancellation-safe."""

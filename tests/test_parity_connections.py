@@ -102,6 +102,18 @@ async def test_sock_read_still_fires_on_a_silent_server(raw_server) -> None:
             await session.post(server.url, data=b"x" * 100_000)
 
 
+async def test_a_requests_timeout_brings_its_own_sock_read(raw_server) -> None:
+    """A request's ``timeout=`` replaces the session's: the same sock_read still fires, and
+    none lets a slow answer through (the session's would have cut it)."""
+    server = await raw_server(answering(delay=0.5))
+    server.allow_errors(ConnectionError)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=0.1)) as session:
+        with pytest.raises(aiohttp.SocketTimeoutError):
+            await session.get(server.url, timeout=aiohttp.ClientTimeout(total=30, sock_read=0.1))
+        async with session.get(server.url, timeout=aiohttp.ClientTimeout(total=30)) as resp:
+            assert await resp.read() == b"ok"
+
+
 # -- 4. total covers a body that keeps arriving -----------------------------------------------
 
 
@@ -232,6 +244,21 @@ async def test_per_request_field_limit_applies_on_a_reused_connection(raw_server
         with pytest.raises(aiohttp.ClientResponseError, match="more than 100 bytes"):
             await session.get(server.url, max_field_size=100)
         assert server.connections == 1  # the limit was applied on the same connection
+
+
+async def test_a_request_override_keeps_the_sessions_other_read_settings(raw_server) -> None:
+    body = gzip.compress(b"hello")
+    long_field = b"HTTP/1.1 200 OK\r\nX-Long: " + b"v" * 200 + b"\r\nContent-Length: 2\r\n\r\nok"
+    gzipped = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body), body,
+    )  # fmt: skip
+    limited, raw = await raw_server(answering(long_field)), await raw_server(answering(gzipped))
+    async with aiohttp.ClientSession(max_field_size=100, auto_decompress=False) as session:
+        assert session.auto_decompress is False
+        with pytest.raises(aiohttp.ClientResponseError, match="more than 100 bytes"):
+            await session.get(limited.url, read_bufsize=2**16)
+        async with session.get(raw.url, max_headers=64) as resp:
+            assert await resp.read() == body
 
 
 # -- 9. total_raw_bytes counts what arrived ---------------------------------------------------

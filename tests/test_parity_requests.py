@@ -104,6 +104,28 @@ async def test_upload_tracker_failure_and_reuse(raw_server) -> None:
             await session.post(server.url, data=b"x", upload_tracker=tracker)
 
 
+async def test_upload_tracker_settles_when_the_status_check_fails(raw_server) -> None:
+    """The request fails after its body went out: the tracker says the upload completed (the
+    pipeline finalizes it whatever follows)."""
+
+    async def answer_500(reader, writer) -> None:
+        while True:
+            head, _ = await read_request(reader)
+            if not head:
+                return
+            writer.write(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+
+    server = await raw_server(answer_500)
+    async with aiohttp.ClientSession(raise_for_status=True) as session:
+        tracker = aiohttp.UploadTracker()
+        with pytest.raises(aiohttp.ClientResponseError):
+            await session.post(server.url, data=b"x" * 10, upload_tracker=tracker)
+    assert tracker.upload_complete.done()
+    await tracker.upload_complete
+    assert tracker.attempts == 1
+
+
 # -- 13. the payload is closed once sent --------------------------------------------------------
 
 
