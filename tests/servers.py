@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -312,6 +313,16 @@ async def drain_until_eof(reader: asyncio.StreamReader) -> None:
     with contextlib.suppress(ConnectionError):
         while await reader.read(65536):
             pass
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """Hang up with a TCP RST instead of a FIN (SO_LINGER with a zero timeout): the client
+    sees the connection reset, not an orderly end."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def respond_with(raw: bytes | Sequence[bytes], *, close: bool = True) -> RawHandler:

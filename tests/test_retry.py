@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import struct
 import time
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
@@ -30,6 +28,7 @@ from tests.servers import (
     free_port,
     read_request,
     read_request_head,
+    reset,
 )
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -41,15 +40,6 @@ def status(code: int, extra: bytes = b"", body: bytes = b"busy") -> bytes:
     return (
         b"HTTP/1.1 %d Oops\r\nContent-Length: %d\r\n%s\r\n" % (code, len(body), extra) + body
     )
-
-
-def reset(writer: asyncio.StreamWriter) -> None:
-    """Close with an RST (SO_LINGER 0): the client sees the connection reset."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
 
 
 class Script:

@@ -16,8 +16,6 @@ import contextlib
 import hashlib
 import inspect
 import json
-import socket
-import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +27,7 @@ import aiohttp_clone as aiohttp
 from aiohttp_clone import WSCloseCode, WSMsgType
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
 from tests.polling import poll_until
-from tests.servers import RawHandler, RawServer, head_header, read_request_head
+from tests.servers import RawHandler, RawServer, head_header, read_request_head, reset
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -134,13 +132,6 @@ async def ignores_pings(
     with contextlib.suppress(asyncio.IncompleteReadError):
         for _ in range(1000):
             await read_frame(reader, peer)
-
-
-def reset(writer: asyncio.StreamWriter) -> None:
-    """Hang up with a TCP RST instead of a FIN."""
-    sock = writer.get_extra_info("socket")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
 
 
 @pytest.fixture
