@@ -22,13 +22,12 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.client_middleware_retry import parse_retry_after
 from tests.servers import (
-    UvicornThread,
-    bind_socket,
     drain_until_eof,
     free_port,
     read_request,
     read_request_head,
     reset,
+    start_uvicorn_tcp,
 )
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -610,8 +609,7 @@ class FlakyApp:
 @pytest.fixture(scope="module")
 def flaky_server() -> Iterator[tuple[URL, FlakyApp]]:
     app = FlakyApp()
-    server = UvicornThread(app, sock=bind_socket())
-    server.start()
+    server = start_uvicorn_tcp(app)
     try:
         yield URL.build(scheme="http", host="127.0.0.1", port=server.port), app
     finally:
