@@ -32,6 +32,9 @@ from tests.servers import (
     start_uvicorn_tcp,
 )
 
+# The variables proxy settings are read from (each also in upper case).
+PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     active = aiohttp_clone._twins.ACTIVE
@@ -77,6 +80,17 @@ def https_server(tls_certs: TLSCerts) -> Iterator[ServerInfo]:
         yield ServerInfo(URL.build(scheme="https", host=HOST, port=port), HOST, port)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variables but the ones a test sets (urllib ignores HTTP_PROXY under CGI, so
+    REQUEST_METHOD goes too); set them on the monkeypatch this returns."""
+    for name in PROXY_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.delenv("REQUEST_METHOD", raising=False)
+    return monkeypatch
 
 
 @pytest.fixture

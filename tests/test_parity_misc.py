@@ -28,15 +28,13 @@ async def answer_ok(reader, writer) -> None:
 
 
 async def test_env_proxy_takes_credentials_from_netrc(
-    http_server, recording_proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    http_server, recording_proxy, tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text(f"machine {recording_proxy.url.host} login proxyuser password s3cret\n")
     netrc_file.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc_file))
-    monkeypatch.setenv("HTTP_PROXY", str(recording_proxy.url))
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    clean_env.setenv("NETRC", str(netrc_file))
+    clean_env.setenv("HTTP_PROXY", str(recording_proxy.url))
     async with aiohttp_clone.ClientSession(trust_env=True) as session:
         async with session.get(http_server.make_url("/hello")) as resp:
             assert resp.status == 200

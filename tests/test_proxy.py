@@ -19,8 +19,6 @@ from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.polling import poll_until
 from tests.servers import SocketLog, free_port
 
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
-
 
 def basic(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
@@ -28,15 +26,6 @@ def basic(login: str, password: str) -> str:
 
 def echo_headers(doc: dict) -> dict[str, str]:
     return {name.lower(): value for name, value in doc["headers"]}
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)  # urllib ignores HTTP_PROXY under CGI
-    return monkeypatch
 
 
 # ------------------------------------------------------------------------------- plain http

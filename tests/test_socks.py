@@ -25,8 +25,6 @@ from tests.socks import RecordingSocks
 
 pytestmark = pytest.mark.timeout(60)
 
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
-
 
 # ------------------------------------------------------------------------------- fixtures
 
@@ -56,15 +54,6 @@ def socks5_auth_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prox
     proxy = _pproxy(tmp_path_factory, "socks5", "pu:pw", "--auth", "-1")
     yield proxy
     proxy.stop()
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)  # urllib ignores HTTP_PROXY under CGI
-    return monkeypatch
 
 
 class NamesResolver(AbstractResolver):

@@ -38,23 +38,12 @@ from tests.servers import (
 pytestmark = pytest.mark.timeout(60)
 
 RawServerFactory = Callable[[RawHandler], Awaitable[RawServer]]
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
 HAVE_PROC = os.path.isdir("/proc/self/fd") and os.path.exists("/proc/self/net/tcp")
 needs_proc = pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc to count sockets")
 
 
 def basic(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No proxy variables but the ones a test sets (urllib ignores HTTP_PROXY under CGI)."""
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)
-    return monkeypatch
 
 
 # ------------------------------------------------------------------------------- helpers
