@@ -31,6 +31,8 @@ from yarl import URL
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0  # seconds any peer gets to come up before the fixture gives up
 MAX_HEAD = 256 * 1024  # a request head larger than this is a test bug, not a request
+MAX_KEEPALIVE_REQUESTS = 100_000  # requests on one connection; more is a test bug
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"  # the plain answer a raw server gives
 
 
 def bind_socket(host: str = HOST, port: int = 0) -> socket.socket:
@@ -360,6 +362,27 @@ def respond_keepalive(responses: Sequence[bytes]) -> RawHandler:
             writer.write(response)
             await writer.drain()
         await drain_until_eof(reader)
+
+    return handler
+
+
+def answering(
+    response: bytes = OK, *, wait: asyncio.Event | None = None, delay: float = 0
+) -> RawHandler:
+    """Handler: keep-alive, every request on the connection gets ``response`` (after ``wait``
+    is set or ``delay`` seconds, when given) until the client closes."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(MAX_KEEPALIVE_REQUESTS):
+            head, _ = await read_request(reader)
+            if not head:
+                return
+            if wait is not None:
+                await wait.wait()
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(response)
+            await writer.drain()
 
     return handler
 

@@ -14,9 +14,8 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import TCP_SYN_SENT, local_ports_to, poll_until
-from tests.servers import FullBacklog, drain_until_eof, read_request, reset
+from tests.servers import OK, FullBacklog, drain_until_eof, read_request, reset
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 LENGTH_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
 CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 

@@ -11,28 +11,7 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import poll_until
-from tests.servers import drain_until_eof, read_request
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-
-
-def answering(response: bytes = OK, *, wait: asyncio.Event | None = None, delay: float = 0):
-    """A keep-alive handler: each request gets ``response`` (after ``wait`` or ``delay``)."""
-
-    async def handler(reader, writer):
-        while True:
-            head, _ = await read_request(reader)
-            if not head:
-                return
-            if wait is not None:
-                await wait.wait()
-            if delay:
-                await asyncio.sleep(delay)
-            writer.write(response)
-            await writer.drain()
-
-    return handler
-
+from tests.servers import OK, answering, drain_until_eof, read_request
 
 # -- 1. a per-host limit does not hold back other hosts --------------------------------------
 

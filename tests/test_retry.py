@@ -22,6 +22,7 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.client_middleware_retry import parse_retry_after
 from tests.servers import (
+    OK,
     drain_until_eof,
     free_port,
     read_request,
@@ -30,7 +31,6 @@ from tests.servers import (
     start_uvicorn_tcp,
 )
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 RESET = b"<reset>"
 HANG = b"<hang>"
 
