@@ -7,7 +7,6 @@
 import os
 import shutil
 import ssl
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from tests.servers import (
     TLSCerts,
     UvicornThread,
     WebSocketThread,
+    describe_errors,
     make_tls_certs,
     short_uds_path,
     start_pproxy,
@@ -122,10 +122,9 @@ async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
             await server.close()
     unexpected = [error for server in servers for error in server.unexpected_errors()]
     if unexpected:
-        details = "".join("".join(traceback.format_exception(error)) for error in unexpected)
         pytest.fail(
             f"a raw_server handler raised (declare it with allow_errors if the test means it):"
-            f"\n{details}",
+            f"\n{describe_errors(unexpected)}",
             pytrace=False,
         )
 

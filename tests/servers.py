@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,6 +411,11 @@ async def close_connections(
     writers.clear()
 
 
+def describe_errors(errors: Sequence[BaseException]) -> str:
+    """The tracebacks of ``errors``, for the message of the failure they cause."""
+    return "".join("".join(traceback.format_exception(error)) for error in errors)
+
+
 class RawServer:
     """``asyncio.start_server`` on 127.0.0.1, port 0, running ``handler`` per connection.
 
@@ -448,6 +454,12 @@ class RawServer:
     def unexpected_errors(self) -> list[BaseException]:
         """The handler errors the test did not declare with ``allow_errors``."""
         return [error for error in self.errors if not isinstance(error, self._allowed)]
+
+    @property
+    def writers(self) -> set[asyncio.StreamWriter]:
+        """The connections ``close()`` closes. A handler that opens one of its own (a proxy's
+        to its origin) adds it here, so that it is closed even if the handler is cancelled."""
+        return self._writers
 
     async def start(self) -> RawServer:
         # limit: readuntil() accepts request heads up to MAX_HEAD (asyncio's default is 64 KiB)
