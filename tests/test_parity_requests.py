@@ -2,14 +2,14 @@
 against the same servers, held here against real peers on loopback."""
 
 import asyncio
-import contextlib
 import warnings
 from pathlib import Path
 
 import pytest
 
 import aiohttp_clone as aiohttp
-from tests.servers import OK, answering, head_header, read_request
+from tests.polling import poll_until
+from tests.servers import OK, answering, drain_until_eof, head_header, read_request
 
 
 async def echo_head(reader, writer) -> None:
@@ -113,8 +113,7 @@ async def answer_before_the_body(reader, writer) -> None:
     await reader.readuntil(b"\r\n\r\n")
     writer.write(OK)
     await writer.drain()
-    with contextlib.suppress(ConnectionError):
-        await reader.read()  # until the client gives up on the connection
+    await drain_until_eof(reader)  # until the client gives up on the connection
 
 
 async def test_multipart_file_parts_are_closed_when_the_upload_ends_late(
@@ -129,11 +128,8 @@ async def test_multipart_file_parts_are_closed_when_the_upload_ends_late(
             form.add_field("file", handle, filename="big.bin")
             async with session.post(server.url, data=form) as resp:
                 assert resp.status == 200
-            for _ in range(200):  # the writer ends once the connection is closed
-                if handle.closed:
-                    break
-                await asyncio.sleep(0.01)
-            assert handle.closed
+            # the writer ends once the connection is closed
+            await poll_until(lambda: handle.closed, "the file part to be closed", timeout=2.0)
 
 
 # -- 14. a failing body is reported as a connection error ------------------------------------

@@ -17,7 +17,7 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.polling import poll_until
-from tests.servers import SocketLog, free_port
+from tests.servers import SocketLog, drain_until_eof, free_port
 
 
 def basic(login: str, password: str) -> str:
@@ -198,7 +198,7 @@ async def test_connect_to_forbidden_origin_is_proxy_error(recording_proxy) -> No
 async def test_sock_read_covers_the_proxys_connect_answer(raw_server) -> None:
     async def silent_proxy(reader, writer) -> None:
         await reader.readuntil(b"\r\n\r\n")  # the CONNECT, then nothing
-        await reader.read()
+        await drain_until_eof(reader)
 
     proxy = await raw_server(silent_proxy)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=0.2)
