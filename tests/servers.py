@@ -24,10 +24,13 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from yarl import URL
+
+if TYPE_CHECKING:
+    from aiohttp_clone import BaseConnector
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0  # seconds any peer gets to come up before the fixture gives up
@@ -80,6 +83,16 @@ class ServerInfo:
         if not path.startswith("/"):
             path = "/" + path
         return URL(f"{self.url}{path}")
+
+
+def echo_headers(doc: dict[str, Any]) -> dict[str, str]:
+    """The request headers tests/asgi_app.py's ``/echo`` reported, by lower-cased name."""
+    return {name.lower(): value for name, value in doc["headers"]}
+
+
+def pool_is_empty(connector: BaseConnector) -> bool:
+    """The connector holds no connection: none handed out, none idle."""
+    return not connector._acquired and not connector._idle
 
 
 class FullBacklog:

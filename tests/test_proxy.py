@@ -17,15 +17,11 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.polling import poll_until
-from tests.servers import SocketLog, drain_until_eof, free_port
+from tests.servers import SocketLog, drain_until_eof, echo_headers, free_port
 
 
 def basic(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-
-
-def echo_headers(doc: dict) -> dict[str, str]:
-    return {name.lower(): value for name, value in doc["headers"]}
 
 
 # ------------------------------------------------------------------------------- plain http

@@ -20,7 +20,15 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.abc import AbstractResolver, ResolveResult
 from tests.polling import poll_until
-from tests.servers import HOST, FullBacklog, ProxyProcess, free_port, start_pproxy
+from tests.servers import (
+    HOST,
+    FullBacklog,
+    ProxyProcess,
+    echo_headers,
+    free_port,
+    pool_is_empty,
+    start_pproxy,
+)
 from tests.socks import RecordingSocks
 
 pytestmark = pytest.mark.timeout(60)
@@ -93,14 +101,6 @@ class Relays:
         """Exactly ``targets`` were relayed (pproxy logs each before relaying a byte)."""
         await poll_until(lambda: len(self.targets()) >= len(targets), f"pproxy to log {targets}")
         assert self.targets() == list(targets)
-
-
-def echo_headers(doc: dict) -> dict[str, str]:
-    return {name.lower(): value for name, value in doc["headers"]}
-
-
-def pool_is_empty(connector: aiohttp.BaseConnector) -> bool:
-    return not connector._acquired and not connector._idle
 
 
 # ------------------------------------------------------------------------- per request

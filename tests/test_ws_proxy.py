@@ -32,6 +32,7 @@ from tests.servers import (
     RawServer,
     WebSocketThread,
     drain_until_eof,
+    pool_is_empty,
     read_request_head,
 )
 
@@ -90,10 +91,6 @@ def sockets_to(port: int) -> int:
 async def proxy_sees_close(proxy: RecordingProxy) -> None:
     """Every connection to the proxy ended: the client hung up each tunnel or relayed socket."""
     await settle(lambda: proxy.active == 0, "the proxy's connections to end")
-
-
-def pool_is_empty(connector: aiohttp.TCPConnector) -> bool:
-    return not connector._acquired and not connector._idle
 
 
 async def echo_text_and_binary(ws: aiohttp.ClientWebSocketResponse) -> None:
