@@ -7,7 +7,7 @@
 import os
 import shutil
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from tests.servers import (
     ProxyProcess,
     RawHandler,
     RawServer,
+    RawServerFactory,
     ServerInfo,
     TLSCerts,
     UvicornThread,
@@ -100,7 +101,7 @@ def client_ssl_ctx(tls_certs: TLSCerts) -> ssl.SSLContext:
 
 
 @pytest.fixture
-async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
+async def raw_server() -> AsyncIterator[RawServerFactory]:
     """Factory: ``srv = await raw_server(handler)``; handler(reader, writer) per connection.
 
     ``srv.url``/``srv.port``/``srv.make_url(path)``; ``srv.requests`` (raw heads read through

@@ -8,8 +8,10 @@ so a handler can be written inline next to the assertions that depend on it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import contextvars
+import hashlib
 import os
 import re
 import socket
@@ -262,6 +264,7 @@ _current_raw_server: contextvars.ContextVar[RawServer | None] = contextvars.Cont
     "current_raw_server", default=None
 )
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+RawServerFactory = Callable[[RawHandler], Awaitable["RawServer"]]  # the raw_server fixture
 
 
 async def read_request_head(reader: asyncio.StreamReader) -> bytes:
@@ -322,6 +325,22 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     if server is not None:
         server.bodies.append(body)
     return head, body
+
+
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
+
+
+def ws_accept(head: bytes) -> bytes:
+    """The Sec-WebSocket-Accept value answering the Sec-WebSocket-Key of a request head."""
+    key = head_header(head, b"sec-websocket-key") or b""
+    return base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
+
+
+def ws_frame(payload: bytes, first: int = 0x81) -> bytes:
+    """An unmasked server frame of under 126 bytes; ``first`` is its first byte (FIN, RSV and
+    opcode: a final text frame by default)."""
+    assert len(payload) < 126
+    return bytes((first, len(payload))) + payload
 
 
 async def drain_until_eof(reader: asyncio.StreamReader) -> None:

@@ -11,9 +11,7 @@ reports (``msg.type``, ``close()``'s result, ``ws.closed``, ``ws.close_code``,
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,11 +25,17 @@ import aiohttp_clone as aiohttp
 from aiohttp_clone import WSCloseCode, WSMsgType
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
 from tests.polling import poll_until
-from tests.servers import RawHandler, RawServer, head_header, read_request_head, reset
+from tests.servers import (
+    RawHandler,
+    RawServer,
+    read_request_head,
+    reset,
+    ws_accept,
+    ws_frame,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ABNORMAL = WSCloseCode.ABNORMAL_CLOSURE
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Peer"], Awaitable[None]]
 
@@ -39,17 +43,11 @@ Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Peer"], Awaitabl
 # -- a raw websocket peer: a valid 101, then a script --------------------------------------
 
 
-def frame(payload: bytes, first: int = 0x81) -> bytes:
-    """An unmasked server frame (payloads under 126 bytes)."""
-    assert len(payload) < 126
-    return bytes((first, len(payload))) + payload
-
-
 def close_frame(code: int, reason: bytes = b"") -> bytes:
-    return frame(code.to_bytes(2, "big") + reason, 0x88)
+    return ws_frame(code.to_bytes(2, "big") + reason, 0x88)
 
 
-BAD_FRAME = frame(b"x", 0x83)  # reserved opcode 3: a protocol error (1002)
+BAD_FRAME = ws_frame(b"x", 0x83)  # reserved opcode 3: a protocol error (1002)
 
 
 @dataclass
@@ -142,9 +140,7 @@ async def peer(
         result: Peer
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            head = await read_request_head(reader)
-            key = head_header(head, b"sec-websocket-key") or b""
-            accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+            accept = ws_accept(await read_request_head(reader))
             writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                          b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
             await writer.drain()
@@ -422,7 +418,7 @@ async def test_messages_before_a_bad_frame_are_delivered(peer: PeerFactory, sess
     """A good message in the same packet as a protocol error arrives before the ERROR."""
 
     async def bad(reader, writer, server) -> None:
-        writer.write(frame(b"first") + BAD_FRAME)
+        writer.write(ws_frame(b"first") + BAD_FRAME)
         await answer_close(reader, writer, server)
 
     server = await peer(bad)
@@ -502,7 +498,7 @@ async def test_heartbeat_failure_without_a_receiver(peer: PeerFactory, session) 
 
 async def test_receive_of_the_wrong_type(peer: PeerFactory, session) -> None:
     async def send(reader, writer, server) -> None:
-        writer.write(frame(b"bin", 0x82) + frame(b"txt") + frame(b"bin", 0x82))
+        writer.write(ws_frame(b"bin", 0x82) + ws_frame(b"txt") + ws_frame(b"bin", 0x82))
         await answer_close(reader, writer, server)
 
     server = await peer(send)
@@ -537,12 +533,10 @@ async def test_connection_header_with_a_token_list_is_accepted(raw_server, sessi
     the whole value to be "upgrade" and refuses ``keep-alive, Upgrade``)."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await read_request_head(reader)
-        key = head_header(head, b"sec-websocket-key") or b""
-        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+        accept = ws_accept(await read_request_head(reader))
         writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: " + accept
-                     + b"\r\n\r\n" + frame(b"hi"))
+                     + b"\r\n\r\n" + ws_frame(b"hi"))
         await writer.drain()
         await reader.read()
 

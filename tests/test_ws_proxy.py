@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import pytest
 from yarl import URL
@@ -28,8 +28,7 @@ from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.proxy import RecordingProxy
 from tests.servers import (
     ProxyProcess,
-    RawHandler,
-    RawServer,
+    RawServerFactory,
     WebSocketThread,
     drain_until_eof,
     pool_is_empty,
@@ -38,7 +37,6 @@ from tests.servers import (
 
 pytestmark = pytest.mark.timeout(60)
 
-RawServerFactory = Callable[[RawHandler], Awaitable[RawServer]]
 HAVE_PROC = os.path.isdir("/proc/self/fd") and os.path.exists("/proc/self/net/tcp")
 needs_proc = pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc to count sockets")
 
