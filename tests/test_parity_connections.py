@@ -161,7 +161,6 @@ async def test_cookie_jar_error_gives_the_connection_back(raw_server) -> None:
             with pytest.raises(RuntimeError, match="jar is broken") as caught:
                 await asyncio.wait_for(session.get(server.url), 10)
             errors.append(caught.value)
-    assert len(errors) == 2
 
 
 # -- 7, 20. closing or releasing mid-body ------------------------------------------------------
