@@ -267,6 +267,13 @@ RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[No
 RawServerFactory = Callable[[RawHandler], Awaitable["RawServer"]]  # the raw_server fixture
 
 
+def current_raw_server() -> RawServer:
+    """The ``RawServer`` whose handler is running: its counts, from inside a handler."""
+    server = _current_raw_server.get()
+    assert server is not None, "only a raw_server handler has a current server"
+    return server
+
+
 async def read_request_head(reader: asyncio.StreamReader) -> bytes:
     """Read up to and including the blank line that ends a request head.
 

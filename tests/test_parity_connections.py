@@ -11,7 +11,7 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import poll_until
-from tests.servers import OK, answering, drain_until_eof, read_request
+from tests.servers import OK, answering, current_raw_server, drain_until_eof, read_request
 
 # -- 1. a per-host limit does not hold back other hosts --------------------------------------
 
@@ -109,23 +109,21 @@ async def test_total_timeout_ends_a_trickling_body(raw_server, framing: str) -> 
 # -- 5. an idempotent request that got no answer is sent again, on any connection ---------------
 
 
-def hang_up_first(count: int = 1):
-    async def handler(reader, writer):
-        await read_request(reader)
-        if server_connections[0] < count:
-            server_connections[0] += 1
-            writer.close()
-            return
-        writer.write(OK)
-        await writer.drain()
-        await drain_until_eof(reader)
-
-    server_connections = [0]
-    return handler
+async def hang_up_first(reader, writer) -> None:
+    """The server's first connection is closed once its request is in, unanswered; later
+    connections get OK."""
+    first = current_raw_server().connections == 1  # counted before this handler started
+    await read_request(reader)
+    if first:
+        writer.close()
+        return
+    writer.write(OK)
+    await writer.drain()
+    await drain_until_eof(reader)
 
 
 async def test_get_is_resent_after_a_new_connection_closes_unanswered(raw_server) -> None:
-    server = await raw_server(hang_up_first())
+    server = await raw_server(hang_up_first)
     async with aiohttp.ClientSession() as session:
         async with session.get(server.url) as resp:
             assert await resp.read() == b"ok"
@@ -133,7 +131,7 @@ async def test_get_is_resent_after_a_new_connection_closes_unanswered(raw_server
 
 
 async def test_post_is_not_resent(raw_server) -> None:
-    server = await raw_server(hang_up_first())
+    server = await raw_server(hang_up_first)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ServerDisconnectedError):
             await session.post(server.url, data=b"x")
