@@ -14,13 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 
-from tests.servers import RawHandler, RawServer, ServerInfo
+from tests.servers import RawServer, ServerInfo
 
 CLI = [sys.executable, "-m", "aiohttp_clone"]
 RUN_TIMEOUT = 20  # seconds; a hung CLI fails its test instead of the whole run
-RawServerFactory = Callable[[RawHandler], Awaitable[RawServer]]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:

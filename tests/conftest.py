@@ -7,8 +7,7 @@
 import os
 import shutil
 import ssl
-import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,20 @@ from tests.servers import (
     ProxyProcess,
     RawHandler,
     RawServer,
+    RawServerFactory,
     ServerInfo,
     TLSCerts,
     UvicornThread,
     WebSocketThread,
+    describe_errors,
     make_tls_certs,
     short_uds_path,
     start_pproxy,
     start_uvicorn_tcp,
 )
+
+# The variables proxy settings are read from (each also in upper case).
+PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -80,13 +84,24 @@ def https_server(tls_certs: TLSCerts) -> Iterator[ServerInfo]:
 
 
 @pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variables but the ones a test sets (urllib ignores HTTP_PROXY under CGI, so
+    REQUEST_METHOD goes too); set them on the monkeypatch this returns."""
+    for name in PROXY_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.delenv("REQUEST_METHOD", raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
 def client_ssl_ctx(tls_certs: TLSCerts) -> ssl.SSLContext:
     """A client SSLContext (hostname checks on) that trusts only the test CA."""
     return tls_certs.client_context()
 
 
 @pytest.fixture
-async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
+async def raw_server() -> AsyncIterator[RawServerFactory]:
     """Factory: ``srv = await raw_server(handler)``; handler(reader, writer) per connection.
 
     ``srv.url``/``srv.port``/``srv.make_url(path)``; ``srv.requests`` (raw heads read through
@@ -108,10 +123,9 @@ async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
             await server.close()
     unexpected = [error for server in servers for error in server.unexpected_errors()]
     if unexpected:
-        details = "".join("".join(traceback.format_exception(error)) for error in unexpected)
         pytest.fail(
             f"a raw_server handler raised (declare it with allow_errors if the test means it):"
-            f"\n{details}",
+            f"\n{describe_errors(unexpected)}",
             pytrace=False,
         )
 

@@ -84,6 +84,36 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             writer.write_eof()
 
 
+async def close_origin(
+    origin: asyncio.StreamWriter, open_writers: set[asyncio.StreamWriter]
+) -> None:
+    """Close a proxy's connection to an origin and take it out of the server's open set."""
+    origin.close()
+    open_writers.discard(origin)
+    with contextlib.suppress(Exception):
+        await origin.wait_closed()
+
+
+async def relay(
+    client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    origin: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    open_writers: set[asyncio.StreamWriter],
+) -> None:
+    """Pipe bytes both ways until the origin stops sending, then close the origin.
+
+    ``open_writers`` is the set of connections the server closes when it shuts down: the
+    origin is in it until closed here, so a relay cancelled on the way still gets it closed.
+    """
+    open_writers.add(origin[1])
+    upstream = asyncio.ensure_future(_pipe(client[0], origin[1]))
+    try:
+        await _pipe(origin[0], client[1])
+    finally:
+        upstream.cancel()
+        await asyncio.gather(upstream, return_exceptions=True)
+        await close_origin(origin[1], open_writers)
+
+
 def _simple_response(status: int, reason: str, extra: str = "") -> bytes:
     return (
         f"HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
@@ -194,25 +224,6 @@ class RecordingProxy:
         self._writers.add(origin)  # closed by close() should this task be cancelled early
         return reader, origin
 
-    async def _close_origin(self, origin: asyncio.StreamWriter) -> None:
-        origin.close()
-        self._writers.discard(origin)
-        with contextlib.suppress(Exception):
-            await origin.wait_closed()
-
-    async def _relay(
-        self,
-        client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-        origin: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-    ) -> None:
-        upstream = asyncio.ensure_future(_pipe(client[0], origin[1]))
-        try:
-            await _pipe(origin[0], client[1])
-        finally:
-            upstream.cancel()
-            await asyncio.gather(upstream, return_exceptions=True)
-            await self._close_origin(origin[1])
-
     async def _tunnel(
         self, request: ProxyRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
@@ -222,7 +233,7 @@ class RecordingProxy:
             return
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
-        await self._relay((reader, writer), origin)
+        await relay((reader, writer), origin, self._writers)
 
     async def _forward(
         self, request: ProxyRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -279,7 +290,7 @@ class RecordingProxy:
         finally:
             upstream.cancel()
             await asyncio.gather(upstream, return_exceptions=True)
-            await self._close_origin(origin[1])
+            await close_origin(origin[1], self._writers)
 
 
 def _close_head(head: bytes) -> bytes:

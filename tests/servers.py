@@ -8,28 +8,37 @@ so a handler can be written inline next to the assertions that depend on it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import contextvars
+import hashlib
 import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from yarl import URL
 
+if TYPE_CHECKING:
+    from aiohttp_clone import BaseConnector
+
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0  # seconds any peer gets to come up before the fixture gives up
 MAX_HEAD = 256 * 1024  # a request head larger than this is a test bug, not a request
+MAX_KEEPALIVE_REQUESTS = 100_000  # requests on one connection; more is a test bug
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"  # the plain answer a raw server gives
 
 
 def bind_socket(host: str = HOST, port: int = 0) -> socket.socket:
@@ -76,6 +85,16 @@ class ServerInfo:
         if not path.startswith("/"):
             path = "/" + path
         return URL(f"{self.url}{path}")
+
+
+def echo_headers(doc: dict[str, Any]) -> dict[str, str]:
+    """The request headers tests/asgi_app.py's ``/echo`` reported, by lower-cased name."""
+    return {name.lower(): value for name, value in doc["headers"]}
+
+
+def pool_is_empty(connector: BaseConnector) -> bool:
+    """The connector holds no connection: none handed out, none idle."""
+    return not connector._acquired and not connector._idle
 
 
 class FullBacklog:
@@ -245,6 +264,14 @@ _current_raw_server: contextvars.ContextVar[RawServer | None] = contextvars.Cont
     "current_raw_server", default=None
 )
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+RawServerFactory = Callable[[RawHandler], Awaitable["RawServer"]]  # the raw_server fixture
+
+
+def current_raw_server() -> RawServer:
+    """The ``RawServer`` whose handler is running: its counts, from inside a handler."""
+    server = _current_raw_server.get()
+    assert server is not None, "only a raw_server handler has a current server"
+    return server
 
 
 async def read_request_head(reader: asyncio.StreamReader) -> bytes:
@@ -307,11 +334,37 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     return head, body
 
 
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
+
+
+def ws_accept(head: bytes) -> bytes:
+    """The Sec-WebSocket-Accept value answering the Sec-WebSocket-Key of a request head."""
+    key = head_header(head, b"sec-websocket-key") or b""
+    return base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
+
+
+def ws_frame(payload: bytes, first: int = 0x81) -> bytes:
+    """An unmasked server frame of under 126 bytes; ``first`` is its first byte (FIN, RSV and
+    opcode: a final text frame by default)."""
+    assert len(payload) < 126
+    return bytes((first, len(payload))) + payload
+
+
 async def drain_until_eof(reader: asyncio.StreamReader) -> None:
     """Keep a connection open until the peer closes it (or the test ends and cancels us)."""
     with contextlib.suppress(ConnectionError):
         while await reader.read(65536):
             pass
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """Hang up with a TCP RST instead of a FIN (SO_LINGER with a zero timeout): the client
+    sees the connection reset, not an orderly end."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def respond_with(raw: bytes | Sequence[bytes], *, close: bool = True) -> RawHandler:
@@ -353,6 +406,27 @@ def respond_keepalive(responses: Sequence[bytes]) -> RawHandler:
     return handler
 
 
+def answering(
+    response: bytes = OK, *, wait: asyncio.Event | None = None, delay: float = 0
+) -> RawHandler:
+    """Handler: keep-alive, every request on the connection gets ``response`` (after ``wait``
+    is set or ``delay`` seconds, when given) until the client closes."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(MAX_KEEPALIVE_REQUESTS):
+            head, _ = await read_request(reader)
+            if not head:
+                return
+            if wait is not None:
+                await wait.wait()
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(response)
+            await writer.drain()
+
+    return handler
+
+
 async def close_connections(
     tasks: set[asyncio.Task[None]], writers: set[asyncio.StreamWriter]
 ) -> None:
@@ -374,6 +448,11 @@ async def close_connections(
         with contextlib.suppress(Exception):
             await writer.wait_closed()
     writers.clear()
+
+
+def describe_errors(errors: Sequence[BaseException]) -> str:
+    """The tracebacks of ``errors``, for the message of the failure they cause."""
+    return "".join("".join(traceback.format_exception(error)) for error in errors)
 
 
 class RawServer:
@@ -414,6 +493,12 @@ class RawServer:
     def unexpected_errors(self) -> list[BaseException]:
         """The handler errors the test did not declare with ``allow_errors``."""
         return [error for error in self.errors if not isinstance(error, self._allowed)]
+
+    @property
+    def writers(self) -> set[asyncio.StreamWriter]:
+        """The connections ``close()`` closes. A handler that opens one of its own (a proxy's
+        to its origin) adds it here, so that it is closed even if the handler is cancelled."""
+        return self._writers
 
     async def start(self) -> RawServer:
         # limit: readuntil() accepts request heads up to MAX_HEAD (asyncio's default is 64 KiB)

@@ -7,21 +7,22 @@ the connection with a SOCKS error code (``refuse``), and one that accepts TCP an
 answers the handshake (``silent``).
 
 After a successful handshake it relays bytes both ways until either side closes. Only loopback
-origins are reached; anything else is refused, so no test can leave the machine.
+origins are reached; anything else is refused, so no test can leave the machine. It serves
+through tests/servers.py's ``RawServer``; an error in a handshake or relay fails the test when
+the ``async with`` block ends (unless the block is already raising).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass
 
 from yarl import URL
 
-from tests.proxy import LOOPBACK, _pipe
-from tests.servers import HOST, close_connections
+from tests.proxy import LOOPBACK, relay
+from tests.servers import HOST, RawServer, describe_errors, drain_until_eof
 
 _SOCKS4_GRANTED, _SOCKS4_REJECTED = 0x5A, 0x5B
 _SOCKS5_CONNECTION_REFUSED = 0x05
@@ -50,53 +51,37 @@ class RecordingSocks:
         self.auth = auth
         self.refuse = refuse
         self.silent = silent
-        self.port = 0
         self.requests: list[SocksRequest] = []
-        self.errors: list[BaseException] = []
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
+        # Wrapped, not subclassed: RawServer's ``requests`` and ``url`` mean other things.
+        self._server = RawServer(self._handle)
+
+    @property
+    def port(self) -> int:
+        return self._server.port
 
     def url(self, scheme: str, userinfo: str = "") -> URL:
         at = f"{userinfo}@" if userinfo else ""
         return URL(f"{scheme}://{at}{HOST}:{self.port}")
 
     async def __aenter__(self) -> RecordingSocks:
-        self._server = await asyncio.start_server(self._serve, HOST, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await self._server.start()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await close_connections(self._tasks, self._writers)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 5)
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        await self._server.close()
+        errors = self._server.errors
+        if exc_type is None:  # the block's own exception says more than these would
+            assert not errors, f"the SOCKS server raised:\n{describe_errors(errors)}"
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        self._writers.add(writer)
-        try:
-            if self.silent:
-                await reader.read()  # until the client gives up
-                return
-            version = (await reader.readexactly(1))[0]
-            if version == 4:
-                await self._socks4(reader, writer)
-            elif version == 5:
-                await self._socks5(reader, writer)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.errors.append(exc)
-        finally:
-            self._tasks.discard(task)
-            self._writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.silent:
+            await drain_until_eof(reader)  # until the client gives up
+            return
+        version = (await reader.readexactly(1))[0]
+        if version == 4:
+            await self._socks4(reader, writer)
+        elif version == 5:
+            await self._socks5(reader, writer)
 
     async def _socks4(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readexactly(7)  # command, port, IPv4 address
@@ -113,7 +98,7 @@ class RecordingSocks:
         writer.write(bytes([0, code]) + bytes(6))
         await writer.drain()
         if origin is not None:
-            await self._relay(reader, writer, origin)
+            await relay((reader, writer), origin, self._server.writers)
 
     async def _socks5(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         methods = await reader.readexactly((await reader.readexactly(1))[0])
@@ -141,23 +126,7 @@ class RecordingSocks:
         writer.write(bytes([5, code, 0, 1]) + bytes(6))
         await writer.drain()
         if origin is not None:
-            await self._relay(reader, writer, origin)
-
-    async def _relay(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        origin: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-    ) -> None:
-        self._writers.add(origin[1])
-        upstream = asyncio.ensure_future(_pipe(reader, origin[1]))
-        try:
-            await _pipe(origin[0], writer)
-        finally:
-            upstream.cancel()
-            await asyncio.gather(upstream, return_exceptions=True)
-            origin[1].close()
-            self._writers.discard(origin[1])
+            await relay((reader, writer), origin, self._server.writers)
 
 
 async def _read_socks5_address(reader: asyncio.StreamReader) -> tuple[str, bool]:

@@ -12,9 +12,8 @@ import pickle
 import pytest
 
 import aiohttp_clone as aiohttp
-from tests.servers import head_header, read_request, respond_keepalive, respond_with
+from tests.servers import OK, head_header, read_request, respond_keepalive, respond_with
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 # Where a wrong client would leave the server waiting for bytes, the test still ends.
 BOUNDED = aiohttp.ClientTimeout(total=10)
 

@@ -192,9 +192,9 @@ def test_no_published_figure_exceeds_its_ceiling(path: Path) -> None:
         for workload, row in table["results"].items():
             top = table["ceiling"][workload]
             for spec, figures in row.items():
+                # Samples need no check of their own: the ceiling is their maximum (above).
+                assert "samples" in figures, (table["server"], workload, spec)
                 assert figures["median"] is None or figures["median"] <= top["value"]
-                for value in figures["samples"]:
-                    assert value <= top["value"], (table["server"], workload, spec)
     assert "server" in render(data)
 
 

@@ -32,7 +32,6 @@ from aiohttp_clone.cli.progress import Progress, format_duration, format_size
 from tests.asgi_app import HELLO, JSON_DOC, byte_pattern
 from tests.cli_runner import (
     RUN_TIMEOUT,
-    RawServerFactory,
     run_cli,
     run_cli_async,
     run_in_terminal,
@@ -40,6 +39,7 @@ from tests.cli_runner import (
 )
 from tests.proxy import RecordingProxy
 from tests.servers import (
+    RawServerFactory,
     ServerInfo,
     TLSCerts,
     drain_until_eof,

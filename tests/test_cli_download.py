@@ -15,13 +15,18 @@ import pytest
 
 from tests.asgi_app import byte_pattern
 from tests.cli_runner import (
-    RawServerFactory,
     run_cli,
     run_cli_async,
     run_in_terminal,
     url,
 )
-from tests.servers import RawHandler, ServerInfo, head_header, read_request_head
+from tests.servers import (
+    RawHandler,
+    RawServerFactory,
+    ServerInfo,
+    head_header,
+    read_request_head,
+)
 
 PAYLOAD = byte_pattern(1_000_000)
 FIRST_PART = 100_000  # what a stalling server sends of PAYLOAD before it goes quiet

@@ -3,7 +3,6 @@ against raw socket servers that send malformed frames after a valid 101."""
 
 import asyncio
 import base64
-import hashlib
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,12 +20,19 @@ from aiohttp_clone.client_exceptions import (
 )
 from aiohttp_clone.client_ws import ClientWebSocketResponse, ClientWSTimeout
 from tests.polling import poll_until
-from tests.servers import HOST, RawHandler, RawServer, head_header, read_request_head
+from tests.servers import (
+    HOST,
+    RawHandler,
+    RawServer,
+    head_header,
+    read_request_head,
+    ws_accept,
+    ws_frame,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
 ServeFactory = Callable[..., Awaitable[URL]]
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 # -- a websockets server in the test's loop -----------------------------------------------
@@ -105,27 +111,22 @@ async def raw_ws(
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             head = await read_request_head(reader)
-            key = head_header(head, b"sec-websocket-key") or b""
-            digest = base64.b64encode(hashlib.sha1(key + _GUID).digest())
             writer.write(
                 b"HTTP/1.1 " + status + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Accept: " + (accept or digest) + b"\r\n" + extra + b"\r\n" + after
+                b"Sec-WebSocket-Accept: " + (accept or ws_accept(head)) + b"\r\n" + extra
+                + b"\r\n" + after
             )
             await writer.drain()
             while data := await reader.read(65536):
                 received.append(data)
                 if data[0] == 0x88:  # answer the client's close handshake, then hang up
-                    writer.write(server_frame(unmask_close(data).to_bytes(2, "big"), 0x88))
+                    writer.write(ws_frame(unmask_close(data).to_bytes(2, "big"), 0x88))
                     writer.close()
                     return
 
         return await raw_server(handler), received
 
     return factory
-
-
-def server_frame(payload: bytes, first: int = 0x81, second: int | None = None) -> bytes:
-    return bytes((first, len(payload) if second is None else second)) + payload
 
 
 def unmask_close(data: bytes) -> int:
@@ -349,11 +350,11 @@ RawFactory = Callable[..., Awaitable[tuple[RawServer, list[bytes]]]]
     ("after", "code"),
     [
         (bytes((0x81, 0x82)) + b"abcd" + b"hi", WSCloseCode.PROTOCOL_ERROR),  # masked
-        (server_frame(b"x", 0xC1), WSCloseCode.PROTOCOL_ERROR),  # RSV1 not negotiated
-        (server_frame(b"x", 0x83), WSCloseCode.PROTOCOL_ERROR),  # reserved opcode
-        (server_frame(b"\xff\xfe"), WSCloseCode.INVALID_TEXT),
+        (ws_frame(b"x", 0xC1), WSCloseCode.PROTOCOL_ERROR),  # RSV1 not negotiated
+        (ws_frame(b"x", 0x83), WSCloseCode.PROTOCOL_ERROR),  # reserved opcode
+        (ws_frame(b"\xff\xfe"), WSCloseCode.INVALID_TEXT),
         (bytes((0x89, 126)) + b"\x00\x7e" + b"x" * 126, WSCloseCode.PROTOCOL_ERROR),
-        (server_frame(b"\x03\xed", 0x88), WSCloseCode.PROTOCOL_ERROR),  # close code 1005
+        (ws_frame(b"\x03\xed", 0x88), WSCloseCode.PROTOCOL_ERROR),  # close code 1005
     ],
 )
 async def test_malformed_frames(
@@ -376,7 +377,7 @@ async def test_close_frame_without_a_code_is_1005(
     raw_ws: RawFactory, session: ClientSession
 ) -> None:
     """RFC 6455 section 7.1.5: no status code in the CLOSE means close code 1005."""
-    server, _ = await raw_ws(server_frame(b"", 0x88))
+    server, _ = await raw_ws(ws_frame(b"", 0x88))
     ws = await session.ws_connect(server.url)
     msg = await ws.receive()
     assert (msg.type, msg.data) == (WSMsgType.CLOSE, 0)
@@ -386,7 +387,7 @@ async def test_close_frame_without_a_code_is_1005(
 async def test_frames_in_the_same_packet_as_the_101(
     raw_ws: RawFactory, session: ClientSession
 ) -> None:
-    server, _ = await raw_ws(server_frame(b"first") + server_frame(b"second", 0x82))
+    server, _ = await raw_ws(ws_frame(b"first") + ws_frame(b"second", 0x82))
     ws = await session.ws_connect(server.url)
     assert await ws.receive_str() == "first"
     assert await ws.receive_bytes() == b"second"
@@ -397,11 +398,9 @@ async def test_connection_lost_without_close(
     raw_server: Callable[[RawHandler], Awaitable[RawServer]], session: ClientSession
 ) -> None:
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await read_request_head(reader)
-        key = head_header(head, b"sec-websocket-key") or b""
-        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+        accept = ws_accept(await read_request_head(reader))
         writer.write(b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
-                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + server_frame(b"bye"))
+                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + ws_frame(b"bye"))
         await writer.drain()
         writer.close()
 

@@ -13,9 +13,7 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import poll_until
-from tests.servers import FullBacklog, SocketLog, read_request, respond_keepalive
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+from tests.servers import OK, FullBacklog, SocketLog, read_request, respond_keepalive
 
 
 async def test_keepalive_reuses_one_connection(raw_server) -> None:

@@ -7,33 +7,21 @@ connection and only live idle ones, and the task and fd counts are back where th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
-import struct
 
 import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import TCP_SYN_SENT, local_ports_to, poll_until
-from tests.servers import FullBacklog, drain_until_eof, read_request
+from tests.servers import OK, FullBacklog, drain_until_eof, read_request, reset
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 LENGTH_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
 CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-def reset(writer: asyncio.StreamWriter) -> None:
-    """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
 
 
 def library_tasks() -> int:

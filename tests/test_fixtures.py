@@ -21,6 +21,7 @@ from yarl import URL
 
 from tests import asgi_app
 from tests.servers import (
+    HOST,
     RawServer,
     ServerInfo,
     TLSCerts,
@@ -29,6 +30,7 @@ from tests.servers import (
     respond_keepalive,
     respond_with,
 )
+from tests.socks import RecordingSocks
 
 
 def fetch(
@@ -488,3 +490,19 @@ async def test_recording_proxy_refuses_non_loopback(recording_proxy: Any) -> Non
         proxied_get, recording_proxy.port, URL("http://example.com/")
     )
     assert status == 403
+
+
+# --------------------------------------------------------------------------------------- socks
+
+
+async def test_recording_socks_fails_the_test_on_a_handshake_it_could_not_read() -> None:
+    """An error in the fake SOCKS server (here a socks5 greeting cut short) fails the test at
+    exit, as a raw_server handler's does, instead of vanishing with the connection."""
+    with pytest.raises(AssertionError, match="IncompleteReadError"):
+        async with RecordingSocks() as proxy:
+            reader, writer = await asyncio.open_connection(HOST, proxy.port)
+            writer.write(b"\x05")  # socks5, then the end: the method count never comes
+            writer.write_eof()
+            assert await reader.read() == b""  # the server gave up and hung up
+            writer.close()
+            await writer.wait_closed()

@@ -334,24 +334,12 @@ def test_netrc_from_home(tmp_path, monkeypatch) -> None:  # type: ignore[no-unty
 
 # --- proxies from the environment ---------------------------------------------------------------
 
-PROXY_VARS = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
-
-
-@pytest.fixture
-def clean_proxy_env(monkeypatch):  # type: ignore[no-untyped-def]
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)
-    return monkeypatch
-
-
-def test_proxies_from_env_split_credentials(clean_proxy_env) -> None:  # type: ignore[no-untyped-def]
-    clean_proxy_env.setenv("HTTP_PROXY", "http://user:pw@proxy:3128")
-    clean_proxy_env.setenv("https_proxy", "http://secure-proxy:8080")
-    clean_proxy_env.setenv("WS_PROXY", "http://ws-proxy:1")
-    clean_proxy_env.setenv("WSS_PROXY", "http://wss-proxy:2")
-    clean_proxy_env.setenv("FTP_PROXY", "http://ftp-proxy:3")
+def test_proxies_from_env_split_credentials(clean_env) -> None:  # type: ignore[no-untyped-def]
+    clean_env.setenv("HTTP_PROXY", "http://user:pw@proxy:3128")
+    clean_env.setenv("https_proxy", "http://secure-proxy:8080")
+    clean_env.setenv("WS_PROXY", "http://ws-proxy:1")
+    clean_env.setenv("WSS_PROXY", "http://wss-proxy:2")
+    clean_env.setenv("FTP_PROXY", "http://ftp-proxy:3")
     proxies = proxies_from_env()
     assert set(proxies) == {"http", "https", "ws", "wss"}
     assert proxies["http"].proxy == URL("http://proxy:3128")
@@ -359,8 +347,8 @@ def test_proxies_from_env_split_credentials(clean_proxy_env) -> None:  # type: i
     assert proxies["https"].proxy_auth is None
 
 
-def test_https_proxy_urls_are_ignored(clean_proxy_env, caplog) -> None:  # type: ignore[no-untyped-def]
-    clean_proxy_env.setenv("HTTPS_PROXY", "https://tls-proxy:443")
+def test_https_proxy_urls_are_ignored(clean_env, caplog) -> None:  # type: ignore[no-untyped-def]
+    clean_env.setenv("HTTPS_PROXY", "https://tls-proxy:443")
     assert proxies_from_env() == {}
     assert "not supported" in caplog.text
 
@@ -381,11 +369,11 @@ def test_https_proxy_urls_are_ignored(clean_proxy_env, caplog) -> None:  # type:
         ("http://[::1]/", None),
     ],
 )
-def test_get_env_proxy_for_url(clean_proxy_env, url: str, expected: str | None) -> None:  # type: ignore[no-untyped-def]
-    clean_proxy_env.setenv("http_proxy", "http://p-http:1")
-    clean_proxy_env.setenv("HTTPS_PROXY", "http://p-https:2")
-    clean_proxy_env.setenv("ws_proxy", "http://p-ws:3")
-    clean_proxy_env.setenv("NO_PROXY", ".internal, localhost,10.0.0.0/8,::1")
+def test_get_env_proxy_for_url(clean_env, url: str, expected: str | None) -> None:  # type: ignore[no-untyped-def]
+    clean_env.setenv("http_proxy", "http://p-http:1")
+    clean_env.setenv("HTTPS_PROXY", "http://p-https:2")
+    clean_env.setenv("ws_proxy", "http://p-ws:3")
+    clean_env.setenv("NO_PROXY", ".internal, localhost,10.0.0.0/8,::1")
     if expected is None:
         with pytest.raises(LookupError):
             get_env_proxy_for_url(URL(url))
@@ -393,15 +381,15 @@ def test_get_env_proxy_for_url(clean_proxy_env, url: str, expected: str | None) 
         assert get_env_proxy_for_url(URL(url)) == (URL(expected), None)
 
 
-def test_no_proxy_star_disables_all(clean_proxy_env) -> None:  # type: ignore[no-untyped-def]
-    clean_proxy_env.setenv("http_proxy", "http://p:1")
-    clean_proxy_env.setenv("no_proxy", "*")
+def test_no_proxy_star_disables_all(clean_env) -> None:  # type: ignore[no-untyped-def]
+    clean_env.setenv("http_proxy", "http://p:1")
+    clean_env.setenv("no_proxy", "*")
     with pytest.raises(LookupError, match="disallowed"):
         get_env_proxy_for_url(URL("http://a.example/"))
 
 
-def test_env_proxy_auth_is_returned(clean_proxy_env) -> None:  # type: ignore[no-untyped-def]
-    clean_proxy_env.setenv("http_proxy", "http://u:p@p:1")
+def test_env_proxy_auth_is_returned(clean_env) -> None:  # type: ignore[no-untyped-def]
+    clean_env.setenv("http_proxy", "http://u:p@p:1")
     assert get_env_proxy_for_url(URL("http://a/")) == (URL("http://p:1"), ("u", "p", "latin1"))
 
 

@@ -20,11 +20,10 @@ from aiohttp_clone import client_proto
 from aiohttp_clone._http.content_coding import MAX_OUTPUT, ZSTD_AVAILABLE
 from aiohttp_clone.streams import StreamReader
 from tests.polling import TCP_CLOSED_HERE, poll_until, tcp_state
-from tests.servers import drain_until_eof, read_request, respond_with
+from tests.servers import OK, drain_until_eof, read_request, respond_with
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 REAL = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal"
 EVIL = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"
 

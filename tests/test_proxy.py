@@ -17,26 +17,11 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.polling import poll_until
-from tests.servers import SocketLog, free_port
-
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
+from tests.servers import SocketLog, drain_until_eof, echo_headers, free_port
 
 
 def basic(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-
-
-def echo_headers(doc: dict) -> dict[str, str]:
-    return {name.lower(): value for name, value in doc["headers"]}
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)  # urllib ignores HTTP_PROXY under CGI
-    return monkeypatch
 
 
 # ------------------------------------------------------------------------------- plain http
@@ -209,7 +194,7 @@ async def test_connect_to_forbidden_origin_is_proxy_error(recording_proxy) -> No
 async def test_sock_read_covers_the_proxys_connect_answer(raw_server) -> None:
     async def silent_proxy(reader, writer) -> None:
         await reader.readuntil(b"\r\n\r\n")  # the CONNECT, then nothing
-        await reader.read()
+        await drain_until_eof(reader)
 
     proxy = await raw_server(silent_proxy)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=0.2)

@@ -14,6 +14,7 @@ from yarl import URL
 
 import aiohttp_clone as aiohttp
 from aiohttp_clone._values import make_basic_auth as _make_basic_auth
+from tests.servers import echo_headers
 
 
 def redirect_to(server, target: str | URL, status: int = 302) -> URL:
@@ -22,10 +23,6 @@ def redirect_to(server, target: str | URL, status: int = 302) -> URL:
 
 def other_origin(server, path: str) -> URL:
     return server.make_url(path).with_host("localhost")
-
-
-def echo_headers(doc: dict) -> dict[str, str]:
-    return {name.lower(): value for name, value in doc["headers"]}
 
 
 # -------------------------------------------------------------------------- method and body

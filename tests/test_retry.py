@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import struct
 import time
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
@@ -24,15 +22,15 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.client_middleware_retry import parse_retry_after
 from tests.servers import (
-    UvicornThread,
-    bind_socket,
+    OK,
     drain_until_eof,
     free_port,
     read_request,
     read_request_head,
+    reset,
+    start_uvicorn_tcp,
 )
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 RESET = b"<reset>"
 HANG = b"<hang>"
 
@@ -41,15 +39,6 @@ def status(code: int, extra: bytes = b"", body: bytes = b"busy") -> bytes:
     return (
         b"HTTP/1.1 %d Oops\r\nContent-Length: %d\r\n%s\r\n" % (code, len(body), extra) + body
     )
-
-
-def reset(writer: asyncio.StreamWriter) -> None:
-    """Close with an RST (SO_LINGER 0): the client sees the connection reset."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
 
 
 class Script:
@@ -647,8 +636,7 @@ class FlakyApp:
 @pytest.fixture(scope="module")
 def flaky_server() -> Iterator[tuple[URL, FlakyApp]]:
     app = FlakyApp()
-    server = UvicornThread(app, sock=bind_socket())
-    server.start()
+    server = start_uvicorn_tcp(app)
     try:
         yield URL.build(scheme="http", host="127.0.0.1", port=server.port), app
     finally:

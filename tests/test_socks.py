@@ -20,12 +20,18 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.abc import AbstractResolver, ResolveResult
 from tests.polling import poll_until
-from tests.servers import HOST, FullBacklog, ProxyProcess, free_port, start_pproxy
+from tests.servers import (
+    HOST,
+    FullBacklog,
+    ProxyProcess,
+    echo_headers,
+    free_port,
+    pool_is_empty,
+    start_pproxy,
+)
 from tests.socks import RecordingSocks
 
 pytestmark = pytest.mark.timeout(60)
-
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
 
 
 # ------------------------------------------------------------------------------- fixtures
@@ -56,15 +62,6 @@ def socks5_auth_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prox
     proxy = _pproxy(tmp_path_factory, "socks5", "pu:pw", "--auth", "-1")
     yield proxy
     proxy.stop()
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)  # urllib ignores HTTP_PROXY under CGI
-    return monkeypatch
 
 
 class NamesResolver(AbstractResolver):
@@ -104,14 +101,6 @@ class Relays:
         """Exactly ``targets`` were relayed (pproxy logs each before relaying a byte)."""
         await poll_until(lambda: len(self.targets()) >= len(targets), f"pproxy to log {targets}")
         assert self.targets() == list(targets)
-
-
-def echo_headers(doc: dict) -> dict[str, str]:
-    return {name.lower(): value for name, value in doc["headers"]}
-
-
-def pool_is_empty(connector: aiohttp.BaseConnector) -> bool:
-    return not connector._acquired and not connector._idle
 
 
 # ------------------------------------------------------------------------- per request

@@ -13,9 +13,8 @@ import pytest
 
 import aiohttp_clone as aiohttp
 from aiohttp_clone.payload_streamer import StreamPayload, StreamWrapperPayload
-from tests.servers import head_header, respond_keepalive
+from tests.servers import OK, head_header, respond_keepalive
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 REDIRECT = b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n"
 DEPRECATED = "@streamer is deprecated, use async generators instead"
 

@@ -21,7 +21,7 @@ from aiohttp_clone.testing._registry import normalize_url
 from tests.asgi_app import HELLO
 from tests.servers import respond_keepalive, respond_with
 
-API = "http://api.example.com"
+API = "http://api.invalid"  # .invalid: never resolves, should a request slip past the mock
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal"
 
 
@@ -67,8 +67,8 @@ async def test_registrations_answer_in_order_and_repeat() -> None:
 async def test_methods_urls_and_patterns_match_as_in_aioresponses() -> None:
     with MockResponses() as m:
         m.post(f"{API}/items", status=201)
-        m.get(re.compile(r"^http://api\.example\.com/items/\d+$"), body="one", repeat=True)
-        m.get("http://API.example.com:80/q?b=2&a=1", body="query")
+        m.get(re.compile(r"^http://api\.invalid/items/\d+$"), body="one", repeat=True)
+        m.get("http://API.invalid:80/q?b=2&a=1", body="query")
         async with aiohttp.ClientSession() as session:
             assert await fetch(session, f"{API}/items", "POST") == (201, b"")
             assert await fetch(session, f"{API}/items/7") == (200, b"one")
@@ -264,7 +264,7 @@ async def test_an_unmatched_request_never_reaches_the_server(raw_server) -> None
     assert isinstance(caught.value, aiohttp.ClientConnectionError)
     message = str(caught.value)
     assert f"POST {server.make_url('/data')}" in message
-    assert "GET http://api.example.com/registered" in message
+    assert "GET http://api.invalid/registered" in message
     assert server.connections == 0
     assert m.requests[("POST", server.make_url("/data"))][0].json() == {"secret": 1}
 

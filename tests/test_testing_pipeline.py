@@ -17,7 +17,7 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone.testing import MockResponses
 
-API = "http://api.example.com"
+API = "http://api.invalid"  # .invalid: never resolves, should a request slip past the mock
 
 
 async def test_a_redirect_is_followed_by_the_client_to_another_registration() -> None:
@@ -39,9 +39,9 @@ async def test_a_redirect_is_followed_by_the_client_to_another_registration() ->
 
 async def test_a_redirect_to_an_unregistered_url_fails_loudly() -> None:
     with MockResponses() as m:
-        m.get(f"{API}/old", status=301, headers={"Location": "http://other.example.com/new"})
+        m.get(f"{API}/old", status=301, headers={"Location": "http://other.invalid/new"})
         async with aiohttp.ClientSession() as session:
-            with pytest.raises(aiohttp.ClientConnectionError, match=r"other\.example\.com/new"):
+            with pytest.raises(aiohttp.ClientConnectionError, match=r"other\.invalid/new"):
                 await session.get(f"{API}/old")
 
 

@@ -11,13 +11,9 @@ reports (``msg.type``, ``close()``'s result, ``ws.closed``, ``ws.close_code``,
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import inspect
 import json
-import socket
-import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,11 +24,18 @@ from yarl import URL
 import aiohttp_clone as aiohttp
 from aiohttp_clone import WSCloseCode, WSMsgType
 from aiohttp_clone.client_exceptions import ClientConnectionResetError
-from tests.servers import RawHandler, RawServer, head_header, read_request_head
+from tests.polling import poll_until
+from tests.servers import (
+    RawHandler,
+    RawServer,
+    read_request_head,
+    reset,
+    ws_accept,
+    ws_frame,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ABNORMAL = WSCloseCode.ABNORMAL_CLOSURE
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Peer"], Awaitable[None]]
 
@@ -40,17 +43,11 @@ Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Peer"], Awaitabl
 # -- a raw websocket peer: a valid 101, then a script --------------------------------------
 
 
-def frame(payload: bytes, first: int = 0x81) -> bytes:
-    """An unmasked server frame (payloads under 126 bytes)."""
-    assert len(payload) < 126
-    return bytes((first, len(payload))) + payload
-
-
 def close_frame(code: int, reason: bytes = b"") -> bytes:
-    return frame(code.to_bytes(2, "big") + reason, 0x88)
+    return ws_frame(code.to_bytes(2, "big") + reason, 0x88)
 
 
-BAD_FRAME = frame(b"x", 0x83)  # reserved opcode 3: a protocol error (1002)
+BAD_FRAME = ws_frame(b"x", 0x83)  # reserved opcode 3: a protocol error (1002)
 
 
 @dataclass
@@ -108,11 +105,31 @@ async def silent(
     await reader.read()
 
 
-def reset(writer: asyncio.StreamWriter) -> None:
-    """Hang up with a TCP RST instead of a FIN."""
-    sock = writer.get_extra_info("socket")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
+async def bad_frame_then_answer_close(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+) -> None:
+    """Send a protocol error at once, then answer the client's CLOSE."""
+    writer.write(BAD_FRAME)
+    await answer_close(reader, writer, peer)
+
+
+async def bad_frame_as_close_reply(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+) -> None:
+    """Answer the client's CLOSE with a protocol error and keep the connection until the
+    client hangs up."""
+    await read_close(reader, writer, peer)
+    writer.write(BAD_FRAME)
+    await reader.read()
+
+
+async def ignores_pings(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+) -> None:
+    """Read every frame and answer none, until the client gives up and hangs up."""
+    with contextlib.suppress(asyncio.IncompleteReadError):
+        for _ in range(1000):
+            await read_frame(reader, peer)
 
 
 @pytest.fixture
@@ -123,9 +140,7 @@ async def peer(
         result: Peer
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            head = await read_request_head(reader)
-            key = head_header(head, b"sec-websocket-key") or b""
-            accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+            accept = ws_accept(await read_request_head(reader))
             writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                          b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
             await writer.drain()
@@ -155,16 +170,10 @@ async def blocked_in_receive(ws: aiohttp.ClientWebSocketResponse) -> asyncio.Tas
     return task
 
 
-async def until(condition: Callable[[], object], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def until_disconnected(ws: aiohttp.ClientWebSocketResponse) -> None:
-    await until(lambda: ws.get_extra_info("peername") is None, "the client to see the hang-up")
+    await poll_until(
+        lambda: ws.get_extra_info("peername") is None, "the client to see the hang-up"
+    )
 
 
 def state(ws: aiohttp.ClientWebSocketResponse) -> tuple[bool, int | None, Any]:
@@ -282,7 +291,7 @@ async def test_server_close_crosses_the_client_close(peer: PeerFactory, session)
     assert await ws.close() is True
     assert (await receiver).type is WSMsgType.CLOSED
     assert state(ws) == (True, 4001, None)
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     assert server.close_codes() == [1000]
 
 
@@ -355,41 +364,28 @@ async def test_server_gone_before_close(peer: PeerFactory, session) -> None:
 async def test_bad_frame_while_receiving(peer: PeerFactory, session) -> None:
     """The error is the message; exception() stays None (aiohttp); the close carries 1002."""
 
-    async def bad(reader, writer, server) -> None:
-        writer.write(BAD_FRAME)
-        await answer_close(reader, writer, server)
-
-    server = await peer(bad)
+    server = await peer(bad_frame_then_answer_close)
     ws = await session.ws_connect(server.url)
     msg = await ws.receive()
     assert msg.type is WSMsgType.ERROR and isinstance(msg.data, aiohttp.WebSocketError)
     assert msg.data.code == WSCloseCode.PROTOCOL_ERROR
     assert state(ws) == (True, WSCloseCode.PROTOCOL_ERROR, None)
     assert (await ws.receive()).type is WSMsgType.CLOSED
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     assert server.close_codes() == [WSCloseCode.PROTOCOL_ERROR]
 
 
 async def test_bad_frame_before_close(peer: PeerFactory, session) -> None:
-    async def bad(reader, writer, server) -> None:
-        writer.write(BAD_FRAME)
-        await answer_close(reader, writer, server)
-
-    server = await peer(bad)
+    server = await peer(bad_frame_then_answer_close)
     ws = await session.ws_connect(server.url)
     assert await ws.close() is True
     assert state(ws) == (True, ABNORMAL, aiohttp.WebSocketError)
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     assert server.close_codes() == [1000]
 
 
 async def test_bad_frame_instead_of_the_close_reply(peer: PeerFactory, session) -> None:
-    async def bad(reader, writer, server) -> None:
-        await read_close(reader, writer, server)
-        writer.write(BAD_FRAME)
-        await reader.read()
-
-    server = await peer(bad)
+    server = await peer(bad_frame_as_close_reply)
     ws = await session.ws_connect(server.url)
     assert await ws.close() is True
     assert state(ws) == (True, ABNORMAL, aiohttp.WebSocketError)
@@ -399,12 +395,7 @@ async def test_bad_frame_instead_of_the_close_reply(peer: PeerFactory, session) 
 async def test_bad_frame_reply_while_one_task_receives_and_another_closes(
     peer: PeerFactory, session
 ) -> None:
-    async def bad(reader, writer, server) -> None:
-        await read_close(reader, writer, server)
-        writer.write(BAD_FRAME)
-        await reader.read()
-
-    server = await peer(bad)
+    server = await peer(bad_frame_as_close_reply)
     ws = await session.ws_connect(server.url)
     receiver = await blocked_in_receive(ws)
     assert await ws.close() is True
@@ -413,17 +404,13 @@ async def test_bad_frame_reply_while_one_task_receives_and_another_closes(
 
 
 async def test_bad_frame_in_flight_when_the_client_closes(peer: PeerFactory, session) -> None:
-    async def bad(reader, writer, server) -> None:
-        writer.write(BAD_FRAME)
-        await answer_close(reader, writer, server)
-
-    server = await peer(bad)
+    server = await peer(bad_frame_then_answer_close)
     ws = await session.ws_connect(server.url)
     receiver = asyncio.create_task(ws.receive())
     assert await ws.close() is True
     assert (await receiver).type is WSMsgType.CLOSED
     assert state(ws) == (True, ABNORMAL, aiohttp.WebSocketError)
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     assert server.close_codes() == [1000]
 
 
@@ -431,7 +418,7 @@ async def test_messages_before_a_bad_frame_are_delivered(peer: PeerFactory, sess
     """A good message in the same packet as a protocol error arrives before the ERROR."""
 
     async def bad(reader, writer, server) -> None:
-        writer.write(frame(b"first") + BAD_FRAME)
+        writer.write(ws_frame(b"first") + BAD_FRAME)
         await answer_close(reader, writer, server)
 
     server = await peer(bad)
@@ -459,7 +446,7 @@ async def test_receive_interrupted_then_close(peer: PeerFactory, session, how: s
     assert state(ws) == (False, ABNORMAL, None)
     assert await ws.close() is True
     assert state(ws) == (True, ABNORMAL, None)
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     assert server.close_codes() == [1000]
 
 
@@ -467,7 +454,7 @@ async def test_close_cancelled_while_waiting_for_the_reply(peer: PeerFactory, se
     server = await peer(silent)
     ws = await session.ws_connect(server.url, timeout=aiohttp.ClientWSTimeout(ws_close=30))
     closer = asyncio.create_task(ws.close())
-    await until(server.close_codes, "the client's close frame")
+    await poll_until(server.close_codes, "the client's close frame")
     closer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await closer
@@ -489,11 +476,6 @@ async def test_receive_on_a_closed_websocket_keeps_answering_closed(
 
 
 async def test_heartbeat_without_pong(peer: PeerFactory, session) -> None:
-    async def ignores_pings(reader, writer, server) -> None:
-        with contextlib.suppress(asyncio.IncompleteReadError):  # the client gives up, hangs up
-            for _ in range(1000):
-                await read_frame(reader, server)
-
     server = await peer(ignores_pings)
     ws = await session.ws_connect(server.url, heartbeat=0.2)
     msg = await ws.receive()
@@ -507,21 +489,16 @@ async def test_heartbeat_without_pong(peer: PeerFactory, session) -> None:
 
 
 async def test_heartbeat_failure_without_a_receiver(peer: PeerFactory, session) -> None:
-    async def ignores_pings(reader, writer, server) -> None:
-        with contextlib.suppress(asyncio.IncompleteReadError):  # the client gives up, hangs up
-            for _ in range(1000):
-                await read_frame(reader, server)
-
     server = await peer(ignores_pings)
     ws = await session.ws_connect(server.url, heartbeat=0.2)
-    await until(lambda: ws.closed, "the heartbeat to give up")
+    await poll_until(lambda: ws.closed, "the heartbeat to give up")
     assert state(ws) == (True, ABNORMAL, aiohttp.ServerTimeoutError)
     assert (await ws.receive()).type is WSMsgType.CLOSED
 
 
 async def test_receive_of_the_wrong_type(peer: PeerFactory, session) -> None:
     async def send(reader, writer, server) -> None:
-        writer.write(frame(b"bin", 0x82) + frame(b"txt") + frame(b"bin", 0x82))
+        writer.write(ws_frame(b"bin", 0x82) + ws_frame(b"txt") + ws_frame(b"bin", 0x82))
         await answer_close(reader, writer, server)
 
     server = await peer(send)
@@ -559,12 +536,10 @@ async def test_connection_header_with_a_token_list_is_accepted(raw_server, sessi
     the whole value to be "upgrade" and refuses ``keep-alive, Upgrade``)."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await read_request_head(reader)
-        key = head_header(head, b"sec-websocket-key") or b""
-        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+        accept = ws_accept(await read_request_head(reader))
         writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      b"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: " + accept
-                     + b"\r\n\r\n" + frame(b"hi"))
+                     + b"\r\n\r\n" + ws_frame(b"hi"))
         await writer.drain()
         await reader.read()
 

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import pytest
 from yarl import URL
@@ -28,33 +28,21 @@ from aiohttp_clone._values import make_basic_auth as _make_basic_auth
 from tests.proxy import RecordingProxy
 from tests.servers import (
     ProxyProcess,
-    RawHandler,
-    RawServer,
+    RawServerFactory,
     WebSocketThread,
     drain_until_eof,
+    pool_is_empty,
     read_request_head,
 )
 
 pytestmark = pytest.mark.timeout(60)
 
-RawServerFactory = Callable[[RawHandler], Awaitable[RawServer]]
-PROXY_ENV = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "no_proxy", "all_proxy")
 HAVE_PROC = os.path.isdir("/proc/self/fd") and os.path.exists("/proc/self/net/tcp")
 needs_proc = pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc to count sockets")
 
 
 def basic(login: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No proxy variables but the ones a test sets (urllib ignores HTTP_PROXY under CGI)."""
-    for name in PROXY_ENV:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.delenv("REQUEST_METHOD", raising=False)
-    return monkeypatch
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -101,10 +89,6 @@ def sockets_to(port: int) -> int:
 async def proxy_sees_close(proxy: RecordingProxy) -> None:
     """Every connection to the proxy ended: the client hung up each tunnel or relayed socket."""
     await settle(lambda: proxy.active == 0, "the proxy's connections to end")
-
-
-def pool_is_empty(connector: aiohttp.TCPConnector) -> bool:
-    return not connector._acquired and not connector._idle
 
 
 async def echo_text_and_binary(ws: aiohttp.ClientWebSocketResponse) -> None:

@@ -1,4 +1,4 @@
-"""Writes the cookie jar pickles aiohttp 3.12 and older saved, for tests/test_cookie_parity.py.
+"""Writes the cookie jar pickles aiohttp 3.12 and older saved, for tests/test_cookie_files.py.
 
 The committed files were made by aiohttp's own ``CookieJar.save`` (which pickled its cookie
 store), in throwaway virtualenvs::
