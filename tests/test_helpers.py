@@ -394,13 +394,13 @@ def test_env_proxy_auth_is_returned(clean_env) -> None:  # type: ignore[no-untyp
 
 
 def test_env_proxy_netrc_is_read_for_the_chosen_proxy_only(  # type: ignore[no-untyped-def]
-    clean_proxy_env, tmp_path, caplog
+    clean_env, tmp_path, caplog
 ) -> None:
     broken = tmp_path / "broken"
     broken.write_text("machine")
-    clean_proxy_env.setenv("NETRC", str(broken))
-    clean_proxy_env.setenv("http_proxy", "http://u:p@p:1")
-    clean_proxy_env.setenv("ws_proxy", "http://no-credentials:2")
+    clean_env.setenv("NETRC", str(broken))
+    clean_env.setenv("http_proxy", "http://u:p@p:1")
+    clean_env.setenv("ws_proxy", "http://no-credentials:2")
     assert get_env_proxy_for_url(URL("http://a/")) == (URL("http://p:1"), ("u", "p", "latin1"))
     assert "Could not parse .netrc" not in caplog.text  # ws_proxy's lookup was not made
     assert get_env_proxy_for_url(URL("ws://a/")) == (URL("http://no-credentials:2"), None)
@@ -408,12 +408,12 @@ def test_env_proxy_netrc_is_read_for_the_chosen_proxy_only(  # type: ignore[no-u
 
 
 def test_proxies_from_env_reads_netrc_once(  # type: ignore[no-untyped-def]
-    clean_proxy_env, tmp_path, caplog
+    clean_env, tmp_path, caplog
 ) -> None:
     broken = tmp_path / "broken"
     broken.write_text("machine")
-    clean_proxy_env.setenv("NETRC", str(broken))
-    clean_proxy_env.setenv("http_proxy", "http://first:1")
-    clean_proxy_env.setenv("ws_proxy", "http://second:2")
+    clean_env.setenv("NETRC", str(broken))
+    clean_env.setenv("http_proxy", "http://first:1")
+    clean_env.setenv("ws_proxy", "http://second:2")
     assert {info.proxy_auth for info in proxies_from_env().values()} == {None}
     assert caplog.text.count("Could not parse .netrc") == 1  # a missing file is not re-read
