@@ -191,7 +191,8 @@ class RequestPipeline:
         self.method = method
         self.headers = headers
         self.cookies = cookies
-        self.skip_auto_headers = skip_auto_headers
+        # Walked at every hop, so an iterator the caller passed is taken once.
+        self.skip_auto_headers = None if skip_auto_headers is None else tuple(skip_auto_headers)
         self.compress = compress
         self.chunked = chunked
         self.expect100 = expect100
@@ -234,8 +235,13 @@ class RequestPipeline:
         # As in aiohttp, on_request_start gets the session's and the request's headers as one
         # live dict, and what a callback adds is sent (OpenTelemetry's traceparent).
         self.trace_headers = self.headers = self._merged_headers()
-        for trace in self.traces:
-            await trace.send_request_start(self.method, url, self.trace_headers)
+        try:
+            for trace in self.traces:
+                await trace.send_request_start(self.method, url, self.trace_headers)
+        except BaseException:
+            if self.upload_tracker is not None:
+                self.upload_tracker._finalize()  # no attempt follows: its future settles
+            raise
 
     async def run(
         self,

@@ -210,6 +210,18 @@ async def test_malformed_content_type_and_link_values(raw_server) -> None:
             assert list(resp.links) == ["next"]
 
 
+async def test_skip_auto_headers_may_be_a_generator(raw_server) -> None:
+    """An Iterable[str] that can be walked only once still skips every field it names."""
+    server = await raw_server(respond_with(OK))
+    async with aiohttp.ClientSession() as session:
+        skips = (name for name in ("User-Agent", "Content-Type"))
+        async with session.post(server.make_url("/"), data=b"x", skip_auto_headers=skips) as resp:
+            await resp.read()
+    (head,) = server.requests
+    assert head_header(head, b"user-agent") is None
+    assert head_header(head, b"content-type") is None
+
+
 async def test_session_and_request_skips_add_up(raw_server) -> None:
     server = await raw_server(respond_with(OK))
     async with aiohttp.ClientSession(skip_auto_headers=["content-type"]) as session:

@@ -115,6 +115,22 @@ async def test_upload_tracker_settles_when_the_status_check_fails(raw_server) ->
     assert tracker.attempts == 1
 
 
+async def test_upload_tracker_settles_when_on_request_start_fails(raw_server) -> None:
+    async def refuse(session, context, params) -> None:
+        raise RuntimeError("trace callback failed")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(refuse)
+    server = await raw_server(answering())
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        tracker = aiohttp.UploadTracker()
+        with pytest.raises(RuntimeError, match="trace callback failed"):
+            await session.post(server.url, data=b"body", upload_tracker=tracker)
+        assert tracker.upload_complete.done()
+        with pytest.raises(aiohttp.UploadAbortedError):
+            await tracker.upload_complete
+
+
 # -- 13. the payload is closed once sent --------------------------------------------------------
 
 
