@@ -474,7 +474,7 @@ class RequestPipeline:
                 auth = basicauth_from_netrc(config.netrc, url.host or "")
         # As ``request_class(...)``, minus the dict CPython packs a class call's twenty
         # keywords into (~0.4 us): ``__init__`` called as a method takes them as they are.
-        skipped = self.skip_auto_headers  # the request's, then the session's
+        skipped: Iterable[str] | None = self.skip_auto_headers  # the request's, then the session's
         if skipped and config.skip_auto_headers:
             skipped = (*skipped, *config.skip_auto_headers)
         elif not skipped:
